@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""Self-test for lockdriver.py: python3 drivers/python/test_lockdriver.py"""
+
+import os
+import subprocess
+import sys
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DRIVER = os.path.join(HERE, "lockdriver.py")
+TESTDATA = os.path.join(HERE, "testdata")
+ALL_OPS = "acquire try_acquire acquire_timeout release"
+
+
+def run(kind, script, timeout=10):
+    p = subprocess.run([sys.executable, DRIVER, "--lock", kind], input=script,
+                       capture_output=True, text=True, timeout=timeout)
+    return p.returncode, p.stdout.splitlines(), p.stderr
+
+
+class Driver:
+    """Interactive session, one request at a time like the harness."""
+
+    def __init__(self, kind):
+        self.p = subprocess.Popen([sys.executable, DRIVER, "--lock", kind],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  text=True, bufsize=1)
+        self.hello = self.p.stdout.readline().rstrip("\n")
+
+    def send(self, line):
+        self.p.stdin.write(line + "\n")
+        self.p.stdin.flush()
+
+    def recv(self):
+        return self.p.stdout.readline().rstrip("\n")
+
+    def close(self):
+        self.p.stdin.close()
+        rc = self.p.wait(timeout=5)
+        self.p.stdout.close()
+        return rc
+
+
+class TestLockDriver(unittest.TestCase):
+    SCRIPT = ("0 try_acquire\n0 try_acquire\n0 release\n0 release\n"
+              "0 acquire_timeout 0.05\n0 acquire_timeout 0\n"
+              "0 acquire_timeout -1\n0 release\n")
+
+    def check(self, kind, hello, answers):
+        rc, out, err = run(kind, self.SCRIPT)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(out, [hello] + ["0 " + a for a in answers])
+
+    def test_lock(self):
+        self.check("Lock", "lockcheck-driver 1 %s locked" % ALL_OPS,
+                   ["true", "false", "ok", "error", "true", "false", "false", "ok"])
+
+    def test_bounded_semaphore(self):
+        self.check("BoundedSemaphore", "lockcheck-driver 1 %s" % ALL_OPS,
+                   ["true", "false", "ok", "error", "true", "false", "false", "ok"])
+
+    def test_semaphore(self):
+        # The second release "succeeds" and leaves two permits.
+        self.check("Semaphore", "lockcheck-driver 1 %s" % ALL_OPS,
+                   ["true", "false", "ok", "ok", "true", "true", "false", "ok"])
+
+    def test_locked(self):
+        rc, out, _ = run("Lock", "0 locked\n0 acquire\n0 locked\n0 release\n0 locked\n")
+        self.assertEqual(rc, 0)
+        self.assertEqual(out[1:], ["0 false", "0 ok", "0 true", "0 ok", "0 false"])
+
+    def test_blocked_acquire_is_answered_after_release(self):
+        for kind in ("Lock", "BoundedSemaphore", "Semaphore"):
+            with self.subTest(kind=kind):
+                d = Driver(kind)
+                d.send("0 acquire")
+                self.assertEqual(d.recv(), "0 ok")
+                d.send("1 acquire")
+                time.sleep(0.2)  # client 1 must still be blocked
+                d.send("0 release")
+                # Both answer; the order between clients is not defined
+                # (client 1 may be woken and write before client 0 does).
+                self.assertEqual(sorted([d.recv(), d.recv()]), ["0 ok", "1 ok"])
+                d.send("1 release")
+                self.assertEqual(d.recv(), "1 ok")
+                self.assertEqual(d.close(), 0)
+
+    def test_acquire_timeout_expires(self):
+        d = Driver("Lock")
+        d.send("0 acquire")
+        self.assertEqual(d.recv(), "0 ok")
+        t0 = time.monotonic()
+        d.send("1 acquire_timeout 0.2")
+        self.assertEqual(d.recv(), "1 false")
+        self.assertGreaterEqual(time.monotonic() - t0, 0.19)
+        self.assertEqual(d.close(), 0)
+
+    def test_eof_with_blocked_client_exits_promptly(self):
+        t0 = time.monotonic()
+        rc, out, err = run("Lock", "0 acquire\n1 acquire\n2 acquire_timeout 60\n")
+        self.assertEqual(rc, 0)
+        self.assertEqual(out[1:], ["0 ok"])
+        self.assertLess(time.monotonic() - t0, 5)
+        self.assertIn("blocked", err)
+
+    def test_malformed_input_exits_2(self):
+        for script in ["0 frobnicate\n", "0\n", "\n", "x acquire\n", "007 acquire\n",
+                       "0 acquire 1\n", "0 acquire_timeout\n",
+                       "0 acquire_timeout nan\n", "0  acquire\n",
+                       "0 try_acquire\n0 bogus\n"]:
+            with self.subTest(script=script):
+                rc, out, err = run("Lock", script)
+                self.assertEqual(rc, 2)
+                self.assertTrue(err.strip())
+        rc, _, err = run("Semaphore", "0 locked\n")  # not advertised
+        self.assertEqual(rc, 2)
+
+
+class TestMisbehavingDrivers(unittest.TestCase):
+    def run_bad(self, name):
+        return subprocess.run([sys.executable, os.path.join(TESTDATA, name)],
+                              input="0 try_acquire\n1 release\n",
+                              capture_output=True, text=True, timeout=10)
+
+    def test_bad_hello(self):
+        p = self.run_bad("bad_hello.py")
+        self.assertFalse(p.stdout.startswith("lockcheck-driver 1 "))
+
+    def test_garbage(self):
+        out = self.run_bad("garbage.py").stdout.splitlines()
+        self.assertTrue(out[0].startswith("lockcheck-driver 1 "))
+        self.assertEqual(len(out), 3)
+
+    def test_exits(self):
+        p = self.run_bad("exits.py")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertEqual(len(p.stdout.splitlines()), 1)
+        self.assertTrue(p.stderr)
+
+    def test_silent(self):
+        self.assertEqual(len(self.run_bad("silent.py").stdout.splitlines()), 1)
+
+    def test_wrong_client(self):
+        out = self.run_bad("wrong_client.py").stdout.splitlines()
+        self.assertEqual(out[1:], ["1000 true", "1001 ok"])
+
+
+if __name__ == "__main__":
+    unittest.main()

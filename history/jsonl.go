@@ -1,0 +1,164 @@
+package history
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"time"
+
+	"github.com/lockcheck/lockcheck/model"
+)
+
+// The history file format is JSON Lines, one event a line, in real-time
+// order:
+//
+//	{"process": 0, "type": "invoke", "f": "try_acquire"}
+//	{"process": 0, "type": "ok", "f": "try_acquire", "value": false}
+//
+// type is "invoke", "ok" or "info" (outcome unknown); f names a model.Kind;
+// value is the result on "ok" lines (optional for acquire, which can only
+// succeed; for release true means released and false means the lock was not
+// locked). An invoke never completed by the end of the file is treated as
+// info. acquire_timeout may carry "timeout" in seconds. Unknown fields are
+// ignored.
+
+// record is one line of a history file.
+type record struct {
+	Process *int     `json:"process"`
+	Type    string   `json:"type"`
+	F       string   `json:"f"`
+	Value   *bool    `json:"value,omitempty"`
+	Timeout *float64 `json:"timeout,omitempty"`
+	Note    string   `json:"note,omitempty"`
+}
+
+// ParseError reports a line of a history file that is not valid.
+type ParseError struct {
+	Line int // from 1
+	Msg  string
+}
+
+func (e *ParseError) Error() string { return fmt.Sprintf("%d: %s", e.Line, e.Msg) }
+
+// MaxLineBytes bounds the length of one line of a history file.
+const MaxLineBytes = 1 << 20
+
+// Read parses a history file. A malformed line is reported as a *ParseError
+// naming the line; nothing is returned with it.
+func Read(r io.Reader) ([]Op, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 4096), MaxLineBytes)
+	var h []Op
+	open := map[int]int{} // process → index in h of its outstanding operation
+	line := 0
+	for sc.Scan() {
+		line++
+		text := bytes.TrimSpace(sc.Bytes())
+		if len(text) == 0 {
+			continue
+		}
+		fail := func(format string, args ...any) error {
+			return &ParseError{Line: line, Msg: fmt.Sprintf(format, args...)}
+		}
+		var rec record
+		dec := json.NewDecoder(bytes.NewReader(text))
+		if err := dec.Decode(&rec); err != nil {
+			return nil, fail("not a JSON object: %v", err)
+		}
+		if dec.More() {
+			return nil, fail("more than one JSON value on the line")
+		}
+		if rec.Process == nil {
+			return nil, fail(`missing "process"`)
+		}
+		p := *rec.Process
+		if p < 0 || p > 1<<20 {
+			return nil, fail("process %d out of range (0 to %d)", p, 1<<20)
+		}
+		kind, ok := model.ParseKind(rec.F)
+		if !ok {
+			return nil, fail("unknown operation f=%q (want one of acquire, try_acquire, acquire_timeout, acquire_context, release, locked)", rec.F)
+		}
+		t := int64(line)
+		switch rec.Type {
+		case "invoke":
+			if i, busy := open[p]; busy {
+				return nil, fail("process %d invokes %s while its %s (line %d) is outstanding", p, rec.F, h[i].Input.Kind, h[i].Call)
+			}
+			if rec.Value != nil {
+				return nil, fail(`an invoke has no "value"`)
+			}
+			in := model.Input{Kind: kind}
+			if rec.Timeout != nil {
+				if kind != model.AcquireTimeout || math.IsNaN(*rec.Timeout) || math.IsInf(*rec.Timeout, 0) {
+					return nil, fail(`"timeout" is only for acquire_timeout, in seconds`)
+				}
+				in.Timeout = time.Duration(*rec.Timeout * float64(time.Second))
+			}
+			open[p] = len(h)
+			h = append(h, Op{Client: p, Input: in, Call: t, Return: Never, Output: model.Output{Pending: true}, Note: rec.Note})
+		case "ok", "info":
+			i, busy := open[p]
+			if !busy {
+				return nil, fail("process %d completes %s but invoked nothing", p, rec.F)
+			}
+			if h[i].Input.Kind != kind {
+				return nil, fail("process %d completes %s but invoked %s (line %d)", p, rec.F, h[i].Input.Kind, h[i].Call)
+			}
+			delete(open, p)
+			if rec.Type == "info" {
+				continue // outcome unknown: stays pending
+			}
+			out := model.Output{OK: true}
+			switch {
+			case rec.Value != nil:
+				out.OK = *rec.Value
+			case kind != model.Acquire:
+				return nil, fail(`"ok" of %s needs a boolean "value"`, rec.F)
+			}
+			if kind == model.Acquire && !out.OK {
+				return nil, fail(`a blocking acquire cannot return false; record an unknown outcome as "info"`)
+			}
+			h[i].Output = out
+			h[i].Return = t
+		case "":
+			return nil, fail(`missing "type"`)
+		default:
+			return nil, fail(`unknown type %q (want "invoke", "ok" or "info")`, rec.Type)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		if err == bufio.ErrTooLong {
+			return nil, &ParseError{Line: line + 1, Msg: fmt.Sprintf("line longer than %d bytes", MaxLineBytes)}
+		}
+		return nil, err
+	}
+	return h, nil
+}
+
+// Write writes h in the history file format, events in time order.
+// Operations that never returned are written as an invoke alone.
+func Write(w io.Writer, h []Op) error {
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	for _, e := range events(h) {
+		op := h[e.op]
+		p := op.Client
+		rec := record{Process: &p, Type: "invoke", F: op.Input.Kind.String(), Note: op.Note}
+		if e.ret {
+			rec.Type = "ok"
+			v := op.Output.OK
+			rec.Value = &v
+		} else if op.Input.Kind == model.AcquireTimeout {
+			s := op.Input.Timeout.Seconds()
+			rec.Timeout = &s
+		}
+		if err := enc.Encode(rec); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}

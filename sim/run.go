@@ -1,0 +1,525 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/lockcheck/lockcheck/history"
+	"github.com/lockcheck/lockcheck/model"
+)
+
+// A run executes one scenario once on a fresh target and records its
+// history.
+//
+// Every client is a goroutine that runs its script; a call takes its
+// timestamp from the shared atomic clock just before the lock is called and
+// its return timestamp just after, so an operation that returned before
+// another was called always has the smaller timestamps. Clients write their
+// operations into slots of their own and publish them with atomic counters,
+// so the watchdog can snapshot the history while some clients are still
+// blocked (or are never coming back).
+//
+// The watchdog (watch) is how the harness never hangs and how it sees
+// liveness bugs. When no client has made progress for a grace period and
+// every client still running waits in an acquire that may legitimately
+// block forever, the harness releases the lock itself (an operation of the
+// harness's own client, recorded like any other). A correct lock then lets
+// a waiter proceed. If none proceeds within the stuck timeout, the run is
+// stuck: a release with waiters after which none proceeded, or waiters
+// blocked while the release reported the lock unlocked (a lost wake-up).
+// Bounded operations (try, timed, cancelled, release, locked) that overrun
+// their bound by the stuck timeout are stuck too. The stuck timeout counts
+// only time in which the watchdog itself ran on schedule, so a loaded
+// machine slows the clock rather than raising alarms; for in-process locks
+// a client goroutine that is still runnable or sleeping is never called
+// stuck (only a global deadline ends such a run).
+type run struct {
+	cfg     *config
+	sc      Scenario
+	target  Target
+	clients []*client // the scenario's clients, then the harness's
+	harness *client
+
+	clock    atomic.Int64  // logical time of events
+	progress atomic.Int64  // events of the scenario's clients
+	held     atomic.Int64  // acquisitions returned minus releases taken (WithoutUnlockedRelease)
+	active   atomic.Int32  // scenario clients not done
+	parked   atomic.Int32  // scenario clients inside an operation that may block forever
+	kick     chan struct{} // wakes the watchdog when parked reaches active
+
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu       sync.Mutex
+	contract *Failure // the first broken contract (panic, bad error)
+}
+
+// client is one client of a run, with its recorded operations.
+type client struct {
+	id    int
+	lock  Lock
+	note  string
+	slots []slot
+	n     atomic.Int32 // slots[:n] hold completed operations
+	cur   atomic.Int32 // 1 + the index of the slot in flight, or 0
+	done  atomic.Bool
+	gid   atomic.Int64 // goroutine id, for the in-process liveness veto
+}
+
+type slot struct {
+	op    history.Op
+	step  Step
+	start time.Time
+	bound time.Time // the latest a correct lock returns; zero when it may wait forever
+}
+
+func newRun(cfg *config, sc Scenario, target Target) *run {
+	r := &run{cfg: cfg, sc: sc, target: target}
+	r.ctx, r.cancel = context.WithCancel(context.Background())
+	r.kick = make(chan struct{}, 1)
+	r.active.Store(int32(len(sc.Clients)))
+	for i, steps := range sc.Clients {
+		r.clients = append(r.clients, &client{id: i, lock: target.Client(i), slots: make([]slot, len(steps))})
+	}
+	h := len(sc.Clients)
+	r.harness = &client{id: h, lock: target.Client(h), note: "harness", slots: make([]slot, 2*sc.ops()+8)}
+	return r
+}
+
+// execute runs the scenario and returns its history and the failure, if
+// the run itself already shows one (stuck, broken contract). The
+// linearizability check is the caller's.
+func (r *run) execute() ([]history.Op, *Failure) {
+	// Clients wait at a spinning barrier rather than on a channel, so that
+	// those running when it opens start their first operations together.
+	var ready atomic.Int32
+	var start atomic.Bool
+	var wg sync.WaitGroup
+	for i, c := range r.clients {
+		wg.Add(1)
+		go r.client(c, r.sc.Clients[i], &ready, &start, &wg)
+	}
+	allDone := make(chan struct{})
+	go func() { wg.Wait(); close(allDone) }()
+	for int(ready.Load()) < len(r.clients) {
+		runtime.Gosched()
+	}
+	start.Store(true)
+
+	stuck := r.watch(allDone)
+	if stuck == nil {
+		r.probe()
+	}
+	h := r.snapshot()
+	r.cancel()
+	if stuck != nil {
+		r.unblock(allDone)
+	}
+	if err := r.target.Close(); err != nil && stuck == nil {
+		r.broke(fmt.Sprintf("closing the target failed: %v", err))
+	}
+	if te, ok := r.target.(interface{ Err() error }); ok {
+		if err := te.Err(); err != nil {
+			return h, &Failure{Kind: TargetFailed, Summary: err.Error()}
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.contract != nil {
+		return h, r.contract
+	}
+	return h, stuck
+}
+
+func (r *run) client(c *client, steps []Step, ready *atomic.Int32, start *atomic.Bool, wg *sync.WaitGroup) {
+	defer wg.Done()
+	defer func() {
+		c.done.Store(true)
+		r.active.Add(-1)
+		r.maybeKick()
+	}()
+	if r.cfg.inProcess {
+		c.gid.Store(goid())
+	}
+	rng := rand.New(rand.NewPCG(rand.Uint64(), uint64(c.id)))
+	ready.Add(1)
+	for !start.Load() {
+		runtime.Gosched()
+	}
+	for _, s := range steps {
+		if r.ctx.Err() != nil {
+			return
+		}
+		jitter(rng)
+		if s.Kind == model.Release && !r.cfg.unlockedRelease && !r.takeHeld() {
+			continue // not known to be held: skip this release
+		}
+		r.do(c, s)
+	}
+}
+
+// jitter varies the timing of the next operation from one repetition to
+// the next, so repetitions explore different interleavings.
+func jitter(rng *rand.Rand) {
+	switch rng.IntN(4) {
+	case 0:
+		runtime.Gosched()
+	case 1:
+		for i := rng.IntN(32); i > 0; i-- {
+			spinSink.Add(0)
+		}
+	}
+}
+
+var spinSink atomic.Int32
+
+// maybeKick wakes the watchdog if every running client may be blocked for
+// good, so that it need not wait for its next tick to step in.
+func (r *run) maybeKick() {
+	if a := r.active.Load(); a > 0 && r.parked.Load() >= a {
+		select {
+		case r.kick <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// settled reports whether every running client still looks blocked after
+// the other goroutines had a few chances to run.
+func (r *run) settled() bool {
+	p := r.progress.Load()
+	for range 64 {
+		runtime.Gosched()
+		if r.progress.Load() != p || r.parked.Load() < r.active.Load() {
+			return false
+		}
+	}
+	return true
+}
+
+func (r *run) takeHeld() bool {
+	for {
+		n := r.held.Load()
+		if n <= 0 {
+			return false
+		}
+		if r.held.CompareAndSwap(n, n-1) {
+			return true
+		}
+	}
+}
+
+// do performs one step on c's lock and records it.
+func (r *run) do(c *client, s Step) {
+	k := c.n.Load()
+	sl := &c.slots[k]
+	sl.step = s
+	sl.op = history.Op{Client: c.id, Input: model.Input{Kind: s.Kind, Timeout: s.Timeout}, Note: c.note, Return: history.Never, Output: model.Output{Pending: true}}
+	ctx := r.ctx
+	now := time.Now()
+	sl.start, sl.bound = now, now
+	switch s.Kind {
+	case model.Acquire:
+		sl.bound = time.Time{}
+	case model.AcquireTimeout:
+		sl.bound = now.Add(s.Timeout)
+	case model.AcquireContext:
+		var cancel context.CancelFunc
+		switch s.Cancel {
+		case CancelNever:
+			sl.bound = time.Time{}
+			ctx, cancel = context.WithCancel(ctx)
+		case CancelBefore:
+			ctx, cancel = context.WithCancel(ctx)
+			cancel()
+		case CancelAfter:
+			sl.bound = now.Add(s.After)
+			ctx, cancel = context.WithTimeout(ctx, s.After)
+		}
+		defer cancel()
+	}
+	sl.op.Call = r.clock.Add(1)
+	c.cur.Store(k + 1)
+	parks := c != r.harness && sl.bound.IsZero()
+	if c != r.harness {
+		r.progress.Add(1)
+	}
+	if parks {
+		r.parked.Add(1)
+		r.maybeKick()
+	}
+	ok, bad := r.invoke(c.lock, s, ctx)
+	ret := r.clock.Add(1)
+	if parks {
+		r.parked.Add(-1)
+	}
+	if bad != "" {
+		r.broke(fmt.Sprintf("client %d: %s", c.id, bad))
+		return // the operation stays pending
+	}
+	sl.op.Output = model.Output{OK: ok}
+	sl.op.Return = ret
+	if ok && s.Kind.IsAcquire() && !r.cfg.unlockedRelease {
+		r.held.Add(1)
+	}
+	c.n.Store(k + 1)
+	c.cur.Store(0)
+	if c != r.harness {
+		r.progress.Add(1)
+	}
+}
+
+// invoke calls the lock. bad describes a broken contract: a panic, or an
+// error from AcquireContext while its context was not done.
+func (r *run) invoke(l Lock, s Step, ctx context.Context) (ok bool, bad string) {
+	defer func() {
+		if p := recover(); p != nil {
+			ok, bad = false, fmt.Sprintf("%s panicked: %v", s, p)
+		}
+	}()
+	switch s.Kind {
+	case model.Acquire:
+		l.Acquire()
+		return true, ""
+	case model.TryAcquire:
+		return l.TryAcquire(), ""
+	case model.AcquireTimeout:
+		return l.(timeoutLock).AcquireTimeout(s.Timeout), ""
+	case model.AcquireContext:
+		err := l.(contextLock).AcquireContext(ctx)
+		if err != nil && (ctx.Err() == nil || !errors.Is(err, ctx.Err())) {
+			return false, fmt.Sprintf("%s returned %q, but its context was not done (ctx.Err() = %v)", s, err, ctx.Err())
+		}
+		return err == nil, ""
+	case model.Release:
+		return l.Release() == nil, ""
+	case model.Locked:
+		return l.(lockedLock).Locked(), ""
+	}
+	panic("sim: unknown step " + s.Kind.String())
+}
+
+func (r *run) broke(msg string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.contract == nil {
+		r.contract = &Failure{Kind: Contract, Summary: msg}
+	}
+	r.cancel()
+}
+
+// watch waits until every client is done, or returns the failure of a run
+// that is stuck. It is the algorithm described above type run.
+func (r *run) watch(allDone <-chan struct{}) *Failure {
+	const tick = time.Millisecond
+	grace, stuckAfter := r.cfg.grace, r.cfg.stuck
+	ticker := time.NewTicker(tick)
+	defer ticker.Stop()
+	begin := time.Now()
+	last, lastTick := r.progress.Load(), begin
+	var quiet time.Duration // responsive time without progress
+	rescued := false        // the harness released since the last progress
+	var rescueAt time.Duration
+	var rescue *slot
+	for {
+		kicked := false
+		select {
+		case <-allDone:
+			return nil
+		case <-ticker.C:
+		case <-r.kick:
+			kicked = true
+		}
+		if r.ctx.Err() != nil { // a broken contract ended the run
+			return nil
+		}
+		now := time.Now()
+		quiet += min(now.Sub(lastTick), 4*tick)
+		lastTick = now
+		if now.Sub(begin) > r.cfg.deadline {
+			return r.stuckFailure(fmt.Sprintf("the run did not finish within the global deadline of %v", r.cfg.deadline), nil)
+		}
+		if p := r.progress.Load(); p != last {
+			last, quiet, rescued, rescue = p, 0, false, nil
+			if !kicked {
+				continue
+			}
+		}
+		if kicked {
+			if rescued || !r.settled() {
+				continue
+			}
+		} else if quiet < grace {
+			continue
+		}
+		var waiting, overdue []*client
+		busy := false
+		for _, c := range r.clients {
+			k := c.cur.Load()
+			switch {
+			case k == 0:
+				busy = busy || !c.done.Load()
+			case c.slots[k-1].bound.IsZero():
+				waiting = append(waiting, c)
+			case now.Sub(c.slots[k-1].bound) >= stuckAfter:
+				overdue = append(overdue, c)
+			default:
+				busy = true
+			}
+		}
+		if len(overdue) > 0 && quiet >= stuckAfter && !r.vetoed(overdue) {
+			c := overdue[0]
+			sl := &c.slots[c.cur.Load()-1]
+			return r.stuckFailure(fmt.Sprintf("client %d's %s has not returned %v after it should have (a correct lock returns by then)",
+				c.id, sl.step, now.Sub(sl.bound).Round(time.Millisecond)), overdue)
+		}
+		if busy || len(waiting) == 0 {
+			continue
+		}
+		if !rescued {
+			rescued, rescueAt, rescue = true, quiet, nil
+			if r.cfg.unlockedRelease || r.takeHeld() {
+				rescue = &r.harness.slots[r.harness.n.Load()]
+				if int(r.harness.n.Load()) >= len(r.harness.slots)-2 {
+					return r.stuckFailure("the harness released the lock more times than the scenario has operations without progress", waiting)
+				}
+				go r.do(r.harness, Step{Kind: model.Release})
+			}
+			continue
+		}
+		if rescue != nil && r.harness.cur.Load() != 0 {
+			if quiet-rescueAt >= stuckAfter {
+				return r.stuckFailure(fmt.Sprintf("the harness's release() has not returned after %v", stuckAfter), waiting)
+			}
+			continue
+		}
+		if quiet-rescueAt < stuckAfter {
+			continue
+		}
+		if r.vetoed(waiting) {
+			rescueAt = quiet // still running: look again later
+			continue
+		}
+		return r.stuckFailure(r.stuckReason(waiting, rescue), waiting)
+	}
+}
+
+func (r *run) stuckReason(waiting []*client, rescue *slot) string {
+	var ws []string
+	for _, c := range waiting {
+		ws = append(ws, fmt.Sprintf("client %d's %s", c.id, c.slots[c.cur.Load()-1].step))
+	}
+	who := strings.Join(ws, ", ")
+	switch {
+	case rescue == nil:
+		return fmt.Sprintf("%s waited for %v without progress while no client was known to hold the lock (and releases of an unlocked lock are turned off)", who, r.cfg.stuck)
+	case rescue.op.Output.OK:
+		return fmt.Sprintf("every client was blocked, so the harness released the lock; its release() succeeded, yet none of the waiters (%s) proceeded within %v: a release with waiters after which none proceeds", who, r.cfg.stuck)
+	}
+	return fmt.Sprintf("every client was blocked, so the harness released the lock; its release() reported the lock unlocked, so %s waited on an unlocked lock and did not proceed within %v: a lost wake-up", who, r.cfg.stuck)
+}
+
+// vetoed reports whether one of the clients' goroutines is still running,
+// runnable or sleeping: then the lock is slow, not stuck. It only knows
+// about in-process locks.
+func (r *run) vetoed(cs []*client) bool {
+	if !r.cfg.inProcess {
+		return false
+	}
+	ids := map[int64]bool{}
+	for _, c := range cs {
+		ids[c.gid.Load()] = true
+	}
+	for id, state := range goroutineStates(ids) {
+		_ = id
+		switch {
+		case strings.HasPrefix(state, "running"), strings.HasPrefix(state, "runnable"),
+			strings.HasPrefix(state, "syscall"), strings.HasPrefix(state, "sleep"),
+			strings.HasPrefix(state, "preempted"), strings.HasPrefix(state, "GC"):
+			return true
+		}
+	}
+	return false
+}
+
+func (r *run) stuckFailure(reason string, cs []*client) *Failure {
+	f := &Failure{Kind: Stuck, Summary: reason, marks: map[[2]int]string{}}
+	for _, c := range cs {
+		if k := c.cur.Load(); k > 0 {
+			f.marks[[2]int{c.id, int(k - 1)}] = "◀ stuck"
+		}
+	}
+	return f
+}
+
+// probe ends a finished run with the harness looking at the lock:
+// locked(), try_acquire(), and release() if it acquired. A lock left in a
+// wrong state by the scenario shows it here.
+func (r *run) probe() {
+	if r.ctx.Err() != nil {
+		return
+	}
+	if _, ok := r.harness.lock.(lockedLock); ok {
+		r.do(r.harness, Step{Kind: model.Locked})
+	}
+	k := r.harness.n.Load()
+	r.do(r.harness, Step{Kind: model.TryAcquire})
+	if r.harness.n.Load() > k && r.harness.slots[k].op.Output.OK {
+		if r.cfg.unlockedRelease || r.takeHeld() {
+			r.do(r.harness, Step{Kind: model.Release})
+		}
+	}
+}
+
+// snapshot collects the history: completed operations, and operations in
+// flight as pending ones.
+func (r *run) snapshot() []history.Op {
+	var h []history.Op
+	for _, c := range append(r.clients, r.harness) {
+		n := c.n.Load()
+		for i := range n {
+			h = append(h, c.slots[i].op)
+		}
+		if k := c.cur.Load(); k > n {
+			sl := &c.slots[k-1]
+			h = append(h, history.Op{Client: c.id, Input: sl.op.Input, Call: sl.op.Call, Return: history.Never,
+				Output: model.Output{Pending: true}, Note: sl.op.Note})
+		}
+	}
+	return h
+}
+
+// unblock tries to let clients still blocked in a stuck run return, so
+// their goroutines do not leak: their contexts are already cancelled, and
+// blocking acquires get releases. A lock that loses its waiters for good
+// keeps them.
+func (r *run) unblock(allDone <-chan struct{}) {
+	if !r.cfg.unlockedRelease {
+		return // releasing a lock that may be unlocked is not allowed
+	}
+	for range 20 {
+		select {
+		case <-allDone:
+			return
+		default:
+		}
+		released := make(chan struct{})
+		go func() {
+			defer close(released)
+			defer func() { _ = recover() }()
+			_ = r.harness.lock.Release()
+		}()
+		select {
+		case <-allDone:
+			return
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,500 @@
+package sim
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/anishathalye/porcupine"
+	"github.com/lockcheck/lockcheck/history"
+	"github.com/lockcheck/lockcheck/model"
+	"pgregory.net/rapid"
+)
+
+// FailureKind says what kind of bug a Failure shows.
+type FailureKind string
+
+// The kinds of Failure.
+const (
+	// Violation: the history is not linearizable; no order of the
+	// operations consistent with real time is a legal run of a lock.
+	Violation FailureKind = "linearizability violation"
+	// Stuck: an operation did not return although a correct lock would
+	// have let it (a lost wake-up, a release after which no waiter
+	// proceeds, a non-blocking operation that blocks).
+	Stuck FailureKind = "stuck waiter"
+	// Contract: an operation panicked, or AcquireContext returned an error
+	// while its context was not done.
+	Contract FailureKind = "broken contract"
+	// Inconclusive: the linearizability checker timed out. Nothing was
+	// proved either way; it is reported, never passed.
+	Inconclusive FailureKind = "inconclusive (checker timed out)"
+	// TargetFailed: the target itself failed (a driver crashed or broke
+	// its protocol); the lock was not judged.
+	TargetFailed FailureKind = "target failed"
+)
+
+// Failure is a failing run: what went wrong, the minimized scenario that
+// shows it, and its history. Error renders all of it for a reader.
+type Failure struct {
+	Kind     FailureKind
+	Summary  string       // what went wrong, in a sentence or two
+	Scenario Scenario     // the minimized scenario
+	History  []history.Op // the failing run's history
+	Marks    map[int]string
+	HTML     string // path of porcupine's visualization of History, if written
+
+	marks map[[2]int]string // (client, slot) → mark, before History is known
+	check history.Result
+}
+
+// Error renders the failure: kind and summary, the scenario, the history as
+// a timeline with one column per client, and the visualization's path.
+func (f *Failure) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "lockcheck: %s\n%s\n", f.Kind, f.Summary)
+	if len(f.Scenario.Clients) > 0 {
+		fmt.Fprintf(&b, "\nminimized scenario: %s\n", f.Scenario)
+	}
+	if len(f.History) > 0 {
+		fmt.Fprintf(&b, "\nhistory (time runs down; one column per client):\n%s", history.Timeline(f.History, f.Marks))
+	}
+	if f.HTML != "" {
+		fmt.Fprintf(&b, "\nvisualization: %s\n", f.HTML)
+	}
+	return b.String()
+}
+
+// Report is the outcome of Run.
+type Report struct {
+	Histories  int           // runs checked
+	Operations int           // operations in them
+	Scenarios  int           // distinct scenarios generated
+	Elapsed    time.Duration // wall time, shrinking included
+	Failure    *Failure      // the failure found, or nil
+}
+
+// Progress is passed to the WithProgress callback while Run works.
+type Progress struct {
+	Histories, Operations int
+	Elapsed               time.Duration
+	Shrinking             bool // a failure was found and is being minimized
+}
+
+type config struct {
+	duration        time.Duration
+	shrink          time.Duration
+	repeat          int
+	minClients      int
+	maxClients      int
+	maxSteps        int
+	unlockedRelease bool
+	grace           time.Duration
+	stuck           time.Duration
+	deadline        time.Duration
+	checkTimeout    time.Duration
+	htmlDir         string
+	recordDir       string
+	progress        func(Progress)
+	inProcess       bool
+	name            string
+}
+
+// Option configures Check and Run.
+type Option func(*config)
+
+// WithDuration sets how long to search for a failure (default 3s, or the
+// LOCKCHECK_DURATION environment variable, e.g. "1m" for a soak run).
+// Minimizing a failure takes extra time, bounded by WithShrinkTime.
+func WithDuration(d time.Duration) Option { return func(c *config) { c.duration = d } }
+
+// WithShrinkTime bounds the time spent minimizing a failing scenario
+// (default 10s).
+func WithShrinkTime(d time.Duration) Option { return func(c *config) { c.shrink = d } }
+
+// WithRepeat sets how many times each scenario runs, on a fresh lock each
+// time, to expose narrow races (default 10).
+func WithRepeat(n int) Option { return func(c *config) { c.repeat = max(1, n) } }
+
+// WithClients sets the range of the number of concurrent clients (default
+// 2 to 8).
+func WithClients(lo, hi int) Option {
+	return func(c *config) { c.minClients, c.maxClients = max(1, lo), max(1, lo, hi) }
+}
+
+// WithMaxSteps sets the longest script of one client (default 6).
+func WithMaxSteps(n int) Option { return func(c *config) { c.maxSteps = max(1, n) } }
+
+// WithoutUnlockedRelease makes the harness release only a lock it knows is
+// held (an acquisition returned and no release has been started since), for
+// locks whose release of an unlocked lock is undefined, like sync.Mutex.
+func WithoutUnlockedRelease() Option { return func(c *config) { c.unlockedRelease = false } }
+
+// WithStuckTimeout sets how long waiters may make no progress after the
+// lock was released before the run is declared stuck (default 500ms). Only
+// time in which the harness itself ran on schedule counts.
+func WithStuckTimeout(d time.Duration) Option { return func(c *config) { c.stuck = d } }
+
+// WithDeadline bounds the wall time of a single run (default 10s).
+func WithDeadline(d time.Duration) Option { return func(c *config) { c.deadline = d } }
+
+// WithCheckTimeout bounds porcupine's check of one history (default 10s);
+// a check that times out is reported as Inconclusive.
+func WithCheckTimeout(d time.Duration) Option { return func(c *config) { c.checkTimeout = d } }
+
+// WithHTMLDir sets where the visualization of a failure is written
+// (default: a new directory under os.TempDir()).
+func WithHTMLDir(dir string) Option { return func(c *config) { c.htmlDir = dir } }
+
+// WithRecord writes every checked history to dir in the history file
+// format, as history-NNNNNN.jsonl.
+func WithRecord(dir string) Option { return func(c *config) { c.recordDir = dir } }
+
+// WithProgress calls f about every 200ms while Run works.
+func WithProgress(f func(Progress)) Option { return func(c *config) { c.progress = f } }
+
+func newConfig(opts []Option) (*config, error) {
+	c := &config{
+		duration: 3 * time.Second, shrink: 10 * time.Second, repeat: 10,
+		minClients: 2, maxClients: 8, maxSteps: 6, unlockedRelease: true,
+		grace: 1 * time.Millisecond, stuck: 500 * time.Millisecond,
+		deadline: 10 * time.Second, checkTimeout: 10 * time.Second, name: "lockcheck",
+	}
+	if v, ok := os.LookupEnv("LOCKCHECK_DURATION"); ok {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("sim: LOCKCHECK_DURATION=%q is not a positive duration", v)
+		}
+		c.duration = d
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	if c.minClients > c.maxClients {
+		return nil, fmt.Errorf("sim: clients range %d..%d is empty", c.minClients, c.maxClients)
+	}
+	return c, nil
+}
+
+// Check tests the lock that newLock makes: rapid generates concurrent
+// scenarios, each runs on real goroutines against a fresh lock (several
+// times), porcupine checks every history for linearizability against
+// model.Model, and the harness watches for stuck waiters. Check fails t
+// with the minimized failing scenario, its history as a timeline, and the
+// path of porcupine's visualization. It logs how many histories and
+// operations it checked.
+//
+// Check exercises every optional method the lock has (see Lock). Rapid's
+// flags apply: -rapid.seed, -rapid.failfile to replay a failure.
+func Check(t *testing.T, newLock func() Lock, opts ...Option) {
+	t.Helper()
+	rep, err := runSearch(&testTB{t: t}, func() (Target, error) { return shared{newLock()}, nil },
+		append([]Option{func(c *config) { c.inProcess = true; c.name = t.Name() }}, opts...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("lockcheck: checked %d histories (%d operations, %d scenarios) in %v",
+		rep.Histories, rep.Operations, rep.Scenarios, rep.Elapsed.Round(time.Millisecond))
+	if rep.Failure != nil {
+		t.Fatal(rep.Failure.Error())
+	}
+}
+
+// Run is Check without a *testing.T, for programs such as the lockcheck
+// command: it searches for a failure of the targets newTarget makes (one
+// per run) and returns what it found. The error is for bad options or a
+// target that cannot be made; a failure of the lock is in the Report.
+func Run(newTarget func() (Target, error), opts ...Option) (*Report, error) {
+	prepareRapid()
+	return runSearch(&quietTB{}, newTarget, opts)
+}
+
+// RunLock is Run for an in-process lock.
+func RunLock(newLock func() Lock, opts ...Option) (*Report, error) {
+	prepareRapid()
+	return runSearch(&quietTB{}, func() (Target, error) { return shared{newLock()}, nil },
+		append([]Option{func(c *config) { c.inProcess = true }}, opts...))
+}
+
+var rapidOnce sync.Once
+
+// prepareRapid lets rapid run outside "go test": rapid asks testing.Short,
+// which needs the testing flags registered and parsed; and it must not
+// write fail files into the working directory.
+func prepareRapid() {
+	if testing.Testing() {
+		return
+	}
+	rapidOnce.Do(func() {
+		testing.Init()
+		if !flag.Parsed() {
+			_ = flag.CommandLine.Parse(nil)
+		}
+		if _, ok := os.LookupEnv("RAPID_NOFAILFILE"); !ok {
+			_ = flag.Set("rapid.nofailfile", "true")
+		}
+	})
+}
+
+// search state shared by the rapid property and the loop around it.
+type search struct {
+	cfg       *config
+	newTarget func() (Target, error)
+	kinds     []model.Kind
+	rep       Report
+	start     time.Time
+	lastProg  time.Time
+	found     *Failure
+	shrinkEnd time.Time
+	err       error // a target could not be made
+}
+
+func runSearch(tb rapid.TB, newTarget func() (Target, error), opts []Option) (*Report, error) {
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	s := &search{cfg: cfg, newTarget: newTarget, start: time.Now()}
+	probe, err := newTarget()
+	if err != nil {
+		return nil, fmt.Errorf("sim: making the target: %w", err)
+	}
+	s.kinds = offered(probe.Client(0))
+	_ = probe.Close()
+	gen := scenarioGen(s.kinds, cfg.minClients, cfg.maxClients, cfg.maxSteps)
+	prop := func(t *rapid.T) {
+		sc := gen.Draw(t, "scenario")
+		if f := s.scenario(sc); f != nil {
+			t.Fatal(string(f.Kind)) // one call site and message per kind, so rapid shrinks within a kind
+		}
+	}
+	for s.found == nil && s.err == nil && time.Since(s.start) < cfg.duration {
+		s.batch(tb, prop)
+	}
+	if s.err != nil {
+		return nil, s.err
+	}
+	s.rep.Elapsed = time.Since(s.start)
+	if s.found != nil {
+		s.finish(s.found)
+		s.rep.Failure = s.found
+	}
+	return &s.rep, nil
+}
+
+// batch runs one rapid.Check, stopping the FailNow that ends it.
+func (s *search) batch(tb rapid.TB, prop func(*rapid.T)) {
+	defer func() {
+		if p := recover(); p != nil && p != errStopBatch {
+			panic(p)
+		}
+	}()
+	if r, ok := tb.(interface{ reset() }); ok {
+		r.reset()
+	}
+	rapid.Check(tb, prop)
+}
+
+// scenario runs sc cfg.repeat times and returns the first failure.
+func (s *search) scenario(sc Scenario) *Failure {
+	now := time.Now()
+	if s.found == nil && now.Sub(s.start) > s.cfg.duration {
+		return nil // budget spent: the rest of the batch passes trivially
+	}
+	if s.found != nil && now.After(s.shrinkEnd) {
+		return nil // minimization budget spent
+	}
+	if s.err != nil {
+		return nil
+	}
+	s.rep.Scenarios++
+	reps := s.cfg.repeat
+	if s.found != nil {
+		reps *= 10 // a minimized scenario must reproduce a race that may be rare
+	}
+	for range reps {
+		f := s.once(sc)
+		if f == nil {
+			continue
+		}
+		if s.found == nil {
+			s.shrinkEnd = time.Now().Add(s.cfg.shrink)
+		}
+		if s.found == nil || f.Kind == s.found.Kind {
+			s.found = f
+		}
+		return f
+	}
+	return nil
+}
+
+// once runs and checks sc once.
+func (s *search) once(sc Scenario) *Failure {
+	target, err := s.newTarget()
+	if err != nil {
+		s.err = fmt.Errorf("sim: making the target: %w", err)
+		return nil
+	}
+	r := newRun(s.cfg, sc, target)
+	h, f := r.execute()
+	s.rep.Histories++
+	s.rep.Operations += len(h)
+	s.record(h)
+	s.report()
+	if f == nil || f.Kind == Stuck {
+		res := history.Check(h, s.cfg.checkTimeout)
+		switch res.Verdict {
+		case history.NotLinearizable:
+			f = &Failure{Kind: Violation, check: res, Marks: map[int]string{res.Culprit: "◀ cannot be linearized"},
+				Summary: violationSummary(h, res)}
+		case history.Unknown:
+			f = &Failure{Kind: Inconclusive, check: res,
+				Summary: fmt.Sprintf("porcupine could not decide within %v whether this history is linearizable", s.cfg.checkTimeout)}
+		default:
+			if f != nil {
+				f.check = res
+			}
+		}
+	}
+	if f != nil {
+		f.Scenario, f.History = sc, h
+		if f.marks != nil {
+			f.Marks = slotMarks(h, f.marks)
+		}
+	}
+	return f
+}
+
+// slotMarks turns marks on (client, slot) into marks on history indices;
+// snapshot lists each client's operations in slot order.
+func slotMarks(h []history.Op, m map[[2]int]string) map[int]string {
+	out := map[int]string{}
+	seen := map[int]int{}
+	for i, op := range h {
+		if mark, ok := m[[2]int{op.Client, seen[op.Client]}]; ok {
+			out[i] = mark
+		}
+		seen[op.Client]++
+	}
+	return out
+}
+
+func violationSummary(h []history.Op, res history.Result) string {
+	msg := "no order of these operations that respects real time is a legal sequence of lock steps (porcupine found no linearization)"
+	if res.Culprit >= 0 {
+		op := h[res.Culprit]
+		msg += fmt.Sprintf(";\nthe first operation no partial linearization can include is client %d's %s (marked ◀)",
+			op.Client, model.Describe(op.Input, op.Output))
+	}
+	return msg + "."
+}
+
+func (s *search) record(h []history.Op) {
+	if s.cfg.recordDir == "" {
+		return
+	}
+	path := filepath.Join(s.cfg.recordDir, fmt.Sprintf("history-%06d.jsonl", s.rep.Histories))
+	f, err := os.Create(path)
+	if err == nil {
+		err = history.Write(f, h)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil && s.err == nil {
+		s.err = fmt.Errorf("sim: recording history: %w", err)
+	}
+}
+
+func (s *search) report() {
+	if s.cfg.progress == nil || time.Since(s.lastProg) < 200*time.Millisecond {
+		return
+	}
+	s.lastProg = time.Now()
+	s.cfg.progress(Progress{Histories: s.rep.Histories, Operations: s.rep.Operations,
+		Elapsed: time.Since(s.start), Shrinking: s.found != nil})
+}
+
+// finish writes the visualization of the failure found.
+func (s *search) finish(f *Failure) {
+	if f.check.Verdict == "" || len(f.History) == 0 {
+		return
+	}
+	dir := s.cfg.htmlDir
+	if dir == "" {
+		d, err := os.MkdirTemp("", "lockcheck-")
+		if err != nil {
+			return
+		}
+		dir = d
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		return
+	}
+	ops := history.Operations(f.History)
+	var notes []porcupine.Annotation
+	for i, mark := range f.Marks {
+		notes = append(notes, porcupine.Annotation{ClientId: ops[i].ClientId, Start: ops[i].Call, End: ops[i].Return,
+			Tag: "lockcheck", Description: mark, Details: f.Summary, BackgroundColor: "#ffd6d6"})
+	}
+	f.check.Info.AddAnnotations(notes)
+	path := filepath.Join(dir, strings.ReplaceAll(string(f.Kind), " ", "-")+".html")
+	if err := history.Visualize(f.check, path); err == nil {
+		f.HTML = path
+	}
+}
+
+var errStopBatch = errors.New("sim: batch stopped")
+
+// testTB passes rapid's reports to a *testing.T, except that it does not
+// fail the test: Check fails it with its own report, which the last rapid
+// run may not reproduce.
+type testTB struct {
+	t      *testing.T
+	failed bool
+}
+
+func (b *testTB) Helper()                    { b.t.Helper() }
+func (b *testTB) Name() string               { return b.t.Name() }
+func (b *testTB) Logf(f string, args ...any) { b.log(fmt.Sprintf(f, args...)) }
+func (b *testTB) Log(args ...any)            { b.log(fmt.Sprint(args...)) }
+func (b *testTB) log(msg string) {
+	if !strings.HasPrefix(msg, "[rapid] OK") {
+		b.t.Log(msg)
+	}
+}
+func (b *testTB) Skipf(f string, args ...any)  { b.t.Skipf(f, args...) }
+func (b *testTB) Skip(args ...any)             { b.t.Skip(args...) }
+func (b *testTB) SkipNow()                     { b.t.SkipNow() }
+func (b *testTB) Errorf(f string, args ...any) { b.failed = true; b.t.Logf(f, args...) }
+func (b *testTB) Error(args ...any)            { b.failed = true; b.t.Log(args...) }
+func (b *testTB) Fatalf(f string, args ...any) { b.Errorf(f, args...); b.FailNow() }
+func (b *testTB) Fatal(args ...any)            { b.Error(args...); b.FailNow() }
+func (b *testTB) FailNow()                     { b.failed = true; panic(errStopBatch) }
+func (b *testTB) Fail()                        { b.failed = true }
+func (b *testTB) Failed() bool                 { return b.failed }
+func (b *testTB) reset()                       { b.failed = false }
+
+// quietTB is rapid's TB outside tests: rapid's own messages are dropped
+// (the Report carries the failure).
+type quietTB struct{ failed bool }
+
+func (b *quietTB) Helper()               {}
+func (b *quietTB) Name() string          { return "lockcheck" }
+func (b *quietTB) Logf(string, ...any)   {}
+func (b *quietTB) Log(...any)            {}
+func (b *quietTB) Skipf(string, ...any)  { b.SkipNow() }
+func (b *quietTB) Skip(...any)           { b.SkipNow() }
+func (b *quietTB) SkipNow()              { panic(errStopBatch) }
+func (b *quietTB) Errorf(string, ...any) { b.failed = true }
+func (b *quietTB) Error(...any)          { b.failed = true }
+func (b *quietTB) Fatalf(string, ...any) { b.FailNow() }
+func (b *quietTB) Fatal(...any)          { b.FailNow() }
+func (b *quietTB) FailNow()              { b.failed = true; panic(errStopBatch) }
+func (b *quietTB) Fail()                 { b.failed = true }
+func (b *quietTB) Failed() bool          { return b.failed }
