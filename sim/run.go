@@ -53,6 +53,7 @@ type run struct {
 	active   atomic.Int32  // scenario clients not done
 	parked   atomic.Int32  // scenario clients inside an operation that may block forever
 	kick     chan struct{} // wakes the watchdog when parked reaches active
+	rescuing chan struct{} // closed when the harness's rescue release has been recorded; nil if none ran
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -115,7 +116,7 @@ func (r *run) execute() ([]history.Op, *Failure) {
 
 	stuck := r.watch(allDone)
 	if stuck == nil {
-		r.probe()
+		stuck = r.probe()
 	}
 	h := r.snapshot()
 	r.cancel()
@@ -383,18 +384,26 @@ func (r *run) watch(allDone <-chan struct{}) *Failure {
 		if busy || len(waiting) == 0 {
 			continue
 		}
-		if !rescued {
+		if !rescued && !r.rescueRunning() {
 			rescued, rescueAt, rescue = true, quiet, nil
 			if r.cfg.unlockedRelease || r.takeHeld() {
 				rescue = &r.harness.slots[r.harness.n.Load()]
 				if int(r.harness.n.Load()) >= len(r.harness.slots)-2 {
 					return r.stuckFailure("the harness released the lock more times than the scenario has operations without progress", waiting)
 				}
-				go r.do(r.harness, Step{Kind: model.Release})
+				done := make(chan struct{})
+				r.rescuing = done
+				go func() {
+					defer close(done)
+					r.do(r.harness, Step{Kind: model.Release})
+				}()
 			}
 			continue
 		}
-		if rescue != nil && r.harness.cur.Load() != 0 {
+		if !rescued {
+			continue
+		}
+		if rescue != nil && r.rescueRunning() {
 			if quiet-rescueAt >= stuckAfter {
 				return r.stuckFailure(fmt.Sprintf("the harness's release() has not returned after %v", stuckAfter), waiting)
 			}
@@ -459,12 +468,33 @@ func (r *run) stuckFailure(reason string, cs []*client) *Failure {
 	return f
 }
 
+// rescueRunning reports whether the harness's last rescue release is still
+// being recorded; the harness runs one operation at a time.
+func (r *run) rescueRunning() bool {
+	if r.rescuing == nil {
+		return false
+	}
+	select {
+	case <-r.rescuing:
+		return false
+	default:
+		return true
+	}
+}
+
 // probe ends a finished run with the harness looking at the lock:
 // locked(), try_acquire(), and release() if it acquired. A lock left in a
 // wrong state by the scenario shows it here.
-func (r *run) probe() {
+func (r *run) probe() *Failure {
+	if r.rescuing != nil {
+		select {
+		case <-r.rescuing:
+		case <-time.After(r.cfg.deadline):
+			return r.stuckFailure(fmt.Sprintf("the harness's release() has not returned after %v", r.cfg.deadline), []*client{r.harness})
+		}
+	}
 	if r.ctx.Err() != nil {
-		return
+		return nil
 	}
 	if _, ok := r.harness.lock.(lockedLock); ok {
 		r.do(r.harness, Step{Kind: model.Locked})
@@ -476,6 +506,7 @@ func (r *run) probe() {
 			r.do(r.harness, Step{Kind: model.Release})
 		}
 	}
+	return nil
 }
 
 // snapshot collects the history: completed operations, and operations in

@@ -1,7 +1,13 @@
 package sim_test
 
 import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+
 	"context"
+	"github.com/lockcheck/lockcheck/history"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -129,28 +135,201 @@ func (l *lostWakeLock) Release() error {
 	return nil
 }
 
-func TestScratch(t *testing.T) {
-	for _, tc := range []struct {
+// handOffLock hands the lock to the first queued waiter even when that
+// waiter has timed out and left: the lock stays locked with nobody holding
+// it, and the next waiters wait forever.
+type noWakeLock struct {
+	mu      sync.Mutex
+	held    bool
+	waiters int
+	wake    chan struct{}
+}
+
+func newNoWakeLock() sim.Lock { return &noWakeLock{wake: make(chan struct{})} }
+
+func (l *noWakeLock) TryAcquire() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.held {
+		return false
+	}
+	l.held = true
+	return true
+}
+
+// Acquire waits for a wake-up that Release never sends: a release with
+// waiters after which none proceeds.
+func (l *noWakeLock) Acquire() {
+	for !l.TryAcquire() {
+		<-l.wake
+	}
+}
+
+func (l *noWakeLock) Release() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.held {
+		return errNotLocked
+	}
+	l.held = false
+	return nil
+}
+
+// blockingTryLock's TryAcquire waits for the lock: a non-blocking
+// operation that blocks.
+type blockingTryLock struct{ chanLock }
+
+func (l blockingTryLock) TryAcquire() bool { l.Acquire(); return true }
+
+// panicLock panics on a release of an unlocked lock.
+type panicLock struct{ chanLock }
+
+func (l panicLock) Release() error {
+	if l.chanLock.Release() != nil {
+		panic("release of unlocked lock")
+	}
+	return nil
+}
+
+// spuriousCtxLock fails acquire_context on a held lock without waiting for
+// the context.
+type spuriousCtxLock struct{ chanLock }
+
+func (l spuriousCtxLock) AcquireContext(ctx context.Context) error {
+	if l.TryAcquire() {
+		return nil
+	}
+	return context.Canceled
+}
+
+// slowLock is correct, but every operation takes a few milliseconds, some
+// of them while waiters are parked on a held lock.
+type slowLock struct {
+	chanLock
+	n atomic.Int32
+}
+
+func (l *slowLock) pause() {
+	time.Sleep(time.Duration(l.n.Add(1)%4) * time.Millisecond)
+}
+func (l *slowLock) Acquire()         { l.pause(); l.chanLock.Acquire(); l.pause() }
+func (l *slowLock) TryAcquire() bool { l.pause(); return l.chanLock.TryAcquire() }
+func (l *slowLock) Release() error   { l.pause(); return l.chanLock.Release() }
+
+// mutexLock is sync.Mutex, which must never be released unlocked.
+type mutexLock struct{ sync.Mutex }
+
+func (l *mutexLock) Acquire()         { l.Lock() }
+func (l *mutexLock) TryAcquire() bool { return l.TryLock() }
+func (l *mutexLock) Release() error   { l.Unlock(); return nil }
+
+func TestDetectors(t *testing.T) {
+	cases := []struct {
 		name string
-		mk   func() sim.Lock
+		new  func() sim.Lock
+		want sim.FailureKind // "" for a correct lock
+		opts []sim.Option
 	}{
-		{"chan", newChanLock},
-		{"racy", func() sim.Lock { return &racyLock{} }},
-		{"lostwake", func() sim.Lock { return &lostWakeLock{} }},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			rep, err := sim.RunLock(tc.mk)
+		{"channel lock passes", newChanLock, "", nil},
+		{"slow lock is not stuck", func() sim.Lock { return &slowLock{chanLock: make(chanLock, 1)} }, "", []sim.Option{sim.WithDuration(time.Second)}},
+		{"sync.Mutex without unlocked releases", func() sim.Lock { return &mutexLock{} }, "", []sim.Option{sim.WithoutUnlockedRelease()}},
+		{"check-then-set is not linearizable", func() sim.Lock { return &racyLock{} }, sim.Violation, nil},
+		{"lost wake-up is stuck", func() sim.Lock { return &lostWakeLock{} }, sim.Stuck, nil},
+		{"release that wakes nobody is stuck", newNoWakeLock, sim.Stuck, nil},
+		{"blocking try_acquire is stuck", func() sim.Lock { return blockingTryLock{make(chanLock, 1)} }, sim.Stuck, nil},
+		{"panic breaks the contract", func() sim.Lock { return panicLock{make(chanLock, 1)} }, sim.Contract, nil},
+		{"spurious context error breaks the contract", func() sim.Lock { return spuriousCtxLock{make(chanLock, 1)} }, sim.Contract, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			opts := append([]sim.Option{sim.WithShrinkTime(2 * time.Second)}, c.opts...)
+			rep, err := sim.RunLock(c.new, opts...)
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Logf("%d histories %d ops %d scenarios %v", rep.Histories, rep.Operations, rep.Scenarios, rep.Elapsed)
-			if rep.Failure != nil {
-				t.Log(rep.Failure.Error())
+			t.Logf("%d histories, %d operations in %v", rep.Histories, rep.Operations, rep.Elapsed)
+			switch {
+			case c.want == "" && rep.Failure != nil:
+				t.Fatalf("false alarm on a correct lock:\n%v", rep.Failure)
+			case c.want != "" && rep.Failure == nil:
+				t.Fatalf("no failure found, want %s", c.want)
+			case c.want != "" && rep.Failure.Kind != c.want:
+				t.Fatalf("failure kind %s, want %s:\n%v", rep.Failure.Kind, c.want, rep.Failure)
+			case rep.Failure != nil:
+				f := rep.Failure
+				if len(f.History) == 0 || len(f.Scenario.Clients) == 0 || !strings.Contains(f.Error(), "history (") {
+					t.Errorf("failure report lacks its scenario or history:\n%v", f)
+				}
+				if f.Kind != sim.Contract {
+					if _, err := os.Stat(f.HTML); err != nil {
+						t.Errorf("visualization not written: %v", err)
+					}
+				}
+				if f.Kind == sim.Stuck && !strings.Contains(history.Timeline(f.History, f.Marks), "◀ stuck") {
+					t.Errorf("stuck operation not marked:\n%v", f)
+				}
 			}
 		})
 	}
 }
 
-func TestScratchCheck(t *testing.T) {
-	sim.Check(t, func() sim.Lock { return &racyLock{} })
+// TestInconclusive: a checker that runs out of time is reported, not
+// passed.
+func TestInconclusive(t *testing.T) {
+	rep, err := sim.RunLock(newChanLock, sim.WithCheckTimeout(time.Nanosecond), sim.WithClients(8, 8), sim.WithMaxSteps(6), sim.WithShrinkTime(time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Failure == nil || rep.Failure.Kind != sim.Inconclusive {
+		t.Fatalf("got %v, want an inconclusive failure", rep.Failure)
+	}
+}
+
+// brokenTarget is a target whose infrastructure fails.
+type brokenTarget struct{ chanLock }
+
+func (b brokenTarget) Client(int) sim.Lock { return b.chanLock }
+func (b brokenTarget) Close() error        { return nil }
+func (b brokenTarget) Err() error          { return errors.New("driver exited") }
+
+func TestTargetFailed(t *testing.T) {
+	rep, err := sim.Run(func() (sim.Target, error) { return brokenTarget{make(chanLock, 1)}, nil }, sim.WithShrinkTime(time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Failure == nil || rep.Failure.Kind != sim.TargetFailed || !strings.Contains(rep.Failure.Summary, "driver exited") {
+		t.Fatalf("got %v, want the target's failure", rep.Failure)
+	}
+	_, err = sim.Run(func() (sim.Target, error) { return nil, errors.New("no such command") })
+	if err == nil || !strings.Contains(err.Error(), "no such command") {
+		t.Fatalf("err = %v, want the target's error", err)
+	}
+}
+
+func TestRecord(t *testing.T) {
+	dir := t.TempDir()
+	rep, err := sim.RunLock(newChanLock, sim.WithDuration(100*time.Millisecond), sim.WithRecord(dir))
+	if err != nil || rep.Failure != nil {
+		t.Fatal(err, rep.Failure)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	if len(files) != rep.Histories || len(files) == 0 {
+		t.Fatalf("%d files for %d histories", len(files), rep.Histories)
+	}
+	f, err := os.Open(files[len(files)-1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	h, err := history.Read(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if history.Check(h, 0).Verdict != history.Linearizable {
+		t.Error("recorded history does not check")
+	}
+}
+
+func TestCheckPasses(t *testing.T) {
+	sim.Check(t, newChanLock, sim.WithDuration(500*time.Millisecond))
 }

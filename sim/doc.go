@@ -1,0 +1,43 @@
+// Package sim is a simulation harness that checks a lock implementation:
+// rapid generates randomized concurrent scenarios, real goroutines run them
+// against the lock, porcupine checks each recorded history for
+// linearizability against model.Model, and a watchdog catches waiters that
+// stay blocked when a correct lock would have let them proceed. A failure
+// comes back minimized by rapid, as a scenario, a per-client text timeline
+// of the failing history, and porcupine's HTML visualization of it.
+//
+// In a test, one call checks a lock:
+//
+//	func TestMyLock(t *testing.T) {
+//		sim.Check(t, func() sim.Lock { return mylock.New() })
+//	}
+//
+// Outside tests, Run and RunLock do the same and return a Report. A lock in
+// another process is checked through a Target that forwards each client's
+// calls (see package driver).
+//
+// What a run does, and which bugs each part catches:
+//
+//   - Scenarios have 2 to 8 clients, each with a script of operations drawn
+//     from those the lock offers: acquire, try_acquire, acquire_timeout with
+//     timeouts from zero to milliseconds, acquire_context with contexts
+//     cancelled before or during the wait (or never), release (also of an
+//     unlocked lock, and by a client other than the one that acquired) and
+//     locked. Each scenario runs several times on a fresh lock, with
+//     random jitter between operations, so narrow races show up.
+//   - Calls and returns are stamped from one atomic clock, so the history
+//     never inverts real-time order. A linearizability violation shows
+//     safety bugs: two holders, a failed try on a free lock, a release of an
+//     unlocked lock that succeeds, a timed acquire that fails yet keeps the
+//     lock.
+//   - When every running client is blocked in an acquire that may wait
+//     forever, the harness releases the lock itself (recorded as the
+//     harness's operation). If no waiter proceeds within the stuck timeout,
+//     the run is stuck: a lost wake-up, or a release after which no waiter
+//     proceeds. A bounded operation that overruns its bound is stuck too.
+//     Slow or paused locks are not stuck: see WithStuckTimeout.
+//   - A panic, or AcquireContext failing while its context is not done,
+//     breaks the contract.
+//
+// A porcupine timeout is reported as Inconclusive, never as a pass.
+package sim
