@@ -11,11 +11,11 @@ import (
 // Timeline draws h as a text table with one column per client and one row
 // per event, in real-time order, like this:
 //
-//	     client 0              client 1
-//	  1  acquire()
-//	  2                        ┌ acquire()
-//	  3  release() → ok        │
-//	  4                        └ acquire() returned
+//	   client 0              client 1
+//	1  acquire()
+//	2                        ┌ acquire()
+//	3  release() → ok        │
+//	4                        └ acquire() returned
 //
 // An operation whose return directly follows its call takes one row; a
 // longer one opens with ┌, continues with │ and closes with └. Operations
