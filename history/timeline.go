@@ -15,7 +15,7 @@ import (
 //	1  acquire()
 //	2                        ┌ acquire()
 //	3  release() → ok        │
-//	4                        └ acquire() returned
+//	4                        └ acquire()
 //
 // An operation whose return directly follows its call takes one row; a
 // longer one opens with ┌, continues with │ and closes with └. Operations
