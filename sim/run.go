@@ -283,6 +283,9 @@ func (r *run) invoke(l Lock, s Step, ctx context.Context) (ok bool, bad string) 
 	defer func() {
 		if p := recover(); p != nil {
 			ok, bad = false, fmt.Sprintf("%s panicked: %v", s, p)
+			if s.Kind == model.Release && r.cfg.unlockedRelease {
+				bad += " (if releasing an unlocked lock is undefined for this lock, check it with sim.WithoutUnlockedRelease())"
+			}
 		}
 	}()
 	switch s.Kind {

@@ -109,9 +109,10 @@ type config struct {
 // Option configures Check and Run.
 type Option func(*config)
 
-// WithDuration sets how long to search for a failure (default 3s, or the
-// LOCKCHECK_DURATION environment variable, e.g. "1m" for a soak run).
-// Minimizing a failure takes extra time, bounded by WithShrinkTime.
+// WithDuration sets how long to search for a failure (default 3s). The
+// environment variable LOCKCHECK_DURATION, e.g. "1m" for a soak run, sets
+// a minimum that applies to every Check and Run. Minimizing a failure takes
+// extra time, bounded by WithShrinkTime.
 func WithDuration(d time.Duration) Option { return func(c *config) { c.duration = d } }
 
 // WithShrinkTime bounds the time spent minimizing a failing scenario
@@ -123,7 +124,7 @@ func WithShrinkTime(d time.Duration) Option { return func(c *config) { c.shrink 
 func WithRepeat(n int) Option { return func(c *config) { c.repeat = max(1, n) } }
 
 // WithClients sets the range of the number of concurrent clients (default
-// 2 to 8).
+// 2 to 8). Values below 1 count as 1, and hi below lo as lo.
 func WithClients(lo, hi int) Option {
 	return func(c *config) { c.minClients, c.maxClients = max(1, lo), max(1, lo, hi) }
 }
@@ -166,18 +167,26 @@ func newConfig(opts []Option) (*config, error) {
 		grace: 1 * time.Millisecond, stuck: 500 * time.Millisecond,
 		deadline: 10 * time.Second, checkTimeout: 10 * time.Second, name: "lockcheck",
 	}
+	for _, o := range opts {
+		o(c)
+	}
 	if v, ok := os.LookupEnv("LOCKCHECK_DURATION"); ok {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {
 			return nil, fmt.Errorf("sim: LOCKCHECK_DURATION=%q is not a positive duration", v)
 		}
-		c.duration = d
+		c.duration = max(c.duration, d)
 	}
-	for _, o := range opts {
-		o(c)
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"duration", c.duration}, {"stuck timeout", c.stuck}, {"deadline", c.deadline}, {"check timeout", c.checkTimeout}} {
+		if d.v <= 0 {
+			return nil, fmt.Errorf("sim: the %s must be positive, not %v", d.name, d.v)
+		}
 	}
-	if c.minClients > c.maxClients {
-		return nil, fmt.Errorf("sim: clients range %d..%d is empty", c.minClients, c.maxClients)
+	if c.shrink < 0 {
+		return nil, fmt.Errorf("sim: the shrink time must not be negative, not %v", c.shrink)
 	}
 	return c, nil
 }
@@ -194,8 +203,15 @@ func newConfig(opts []Option) (*config, error) {
 // flags apply: -rapid.seed, -rapid.failfile to replay a failure.
 func Check(t *testing.T, newLock func() Lock, opts ...Option) {
 	t.Helper()
-	rep, err := runSearch(&testTB{t: t}, func() (Target, error) { return shared{newLock()}, nil },
-		append([]Option{func(c *config) { c.inProcess = true; c.name = t.Name() }}, opts...))
+	var last time.Duration
+	logProgress := func(p Progress) { // a line every 10s on long runs
+		if p.Elapsed-last >= 10*time.Second {
+			last = p.Elapsed
+			t.Logf("lockcheck: %v: %d histories, %d operations checked", p.Elapsed.Round(time.Second), p.Histories, p.Operations)
+		}
+	}
+	rep, err := runSearch(&testTB{t: t}, sharedTarget(newLock),
+		append([]Option{WithProgress(logProgress), func(c *config) { c.inProcess = true; c.name = t.Name() }}, opts...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,8 +234,22 @@ func Run(newTarget func() (Target, error), opts ...Option) (*Report, error) {
 // RunLock is Run for an in-process lock.
 func RunLock(newLock func() Lock, opts ...Option) (*Report, error) {
 	prepareRapid()
-	return runSearch(&quietTB{}, func() (Target, error) { return shared{newLock()}, nil },
+	return runSearch(&quietTB{}, sharedTarget(newLock),
 		append([]Option{func(c *config) { c.inProcess = true }}, opts...))
+}
+
+// sharedTarget makes targets of in-process locks.
+func sharedTarget(newLock func() Lock) func() (Target, error) {
+	if newLock == nil {
+		return nil
+	}
+	return func() (Target, error) {
+		l := newLock()
+		if l == nil {
+			return nil, errors.New("the lock constructor returned nil")
+		}
+		return shared{l}, nil
+	}
 }
 
 var rapidOnce sync.Once
@@ -256,6 +286,9 @@ type search struct {
 }
 
 func runSearch(tb rapid.TB, newTarget func() (Target, error), opts []Option) (*Report, error) {
+	if newTarget == nil {
+		return nil, errors.New("sim: no lock or target constructor given")
+	}
 	cfg, err := newConfig(opts)
 	if err != nil {
 		return nil, err

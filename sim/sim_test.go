@@ -333,3 +333,17 @@ func TestRecord(t *testing.T) {
 func TestCheckPasses(t *testing.T) {
 	sim.Check(t, newChanLock, sim.WithDuration(500*time.Millisecond))
 }
+
+func TestBadInput(t *testing.T) {
+	if _, err := sim.RunLock(nil); err == nil {
+		t.Error("nil constructor accepted")
+	}
+	if _, err := sim.RunLock(func() sim.Lock { return nil }); err == nil || !strings.Contains(err.Error(), "nil") {
+		t.Errorf("nil lock: err = %v", err)
+	}
+	for _, o := range []sim.Option{sim.WithDuration(0), sim.WithStuckTimeout(-1), sim.WithDeadline(0), sim.WithCheckTimeout(0), sim.WithShrinkTime(-1)} {
+		if _, err := sim.RunLock(newChanLock, o); err == nil {
+			t.Error("bad option accepted")
+		}
+	}
+}
