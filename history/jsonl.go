@@ -43,6 +43,9 @@ type ParseError struct {
 
 func (e *ParseError) Error() string { return fmt.Sprintf("%d: %s", e.Line, e.Msg) }
 
+// maxTimeout bounds the "timeout" of acquire_timeout, in seconds (a year).
+const maxTimeout = 365 * 24 * 3600
+
 // MaxLineBytes bounds the length of one line of a history file.
 const MaxLineBytes = 1 << 20
 
@@ -93,10 +96,13 @@ func Read(r io.Reader) ([]Op, error) {
 			}
 			in := model.Input{Kind: kind}
 			if rec.Timeout != nil {
-				if kind != model.AcquireTimeout || math.IsNaN(*rec.Timeout) || math.IsInf(*rec.Timeout, 0) {
-					return nil, fail(`"timeout" is only for acquire_timeout, in seconds`)
+				if kind != model.AcquireTimeout {
+					return nil, fail(`"timeout" is only for acquire_timeout`)
 				}
-				in.Timeout = time.Duration(*rec.Timeout * float64(time.Second))
+				if v := *rec.Timeout; math.IsNaN(v) || v < -maxTimeout || v > maxTimeout {
+					return nil, fail(`"timeout" is %v; want seconds between %d and %d`, v, -maxTimeout, maxTimeout)
+				}
+				in.Timeout = time.Duration(math.Round(*rec.Timeout * float64(time.Second)))
 			}
 			open[p] = len(h)
 			h = append(h, Op{Client: p, Input: in, Call: t, Return: Never, Output: model.Output{Pending: true}, Note: rec.Note})
@@ -140,21 +146,35 @@ func Read(r io.Reader) ([]Op, error) {
 }
 
 // Write writes h in the history file format, events in time order.
-// Operations that never returned are written as an invoke alone.
+// Operations that never returned are written as an invoke alone, or, when
+// their client invokes another operation later, as an invoke and an "info"
+// line just before that invocation.
 func Write(w io.Writer, h []Op) error {
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
+	unended := map[int]int{} // client → its operation that never returned
 	for _, e := range events(h) {
 		op := h[e.op]
 		p := op.Client
+		if i, ok := unended[p]; ok && !e.ret {
+			delete(unended, p)
+			if err := enc.Encode(record{Process: &p, Type: "info", F: h[i].Input.Kind.String()}); err != nil {
+				return err
+			}
+		}
 		rec := record{Process: &p, Type: "invoke", F: op.Input.Kind.String(), Note: op.Note}
 		if e.ret {
 			rec.Type = "ok"
 			v := op.Output.OK
 			rec.Value = &v
-		} else if op.Input.Kind == model.AcquireTimeout {
-			s := op.Input.Timeout.Seconds()
-			rec.Timeout = &s
+		} else {
+			if op.Input.Kind == model.AcquireTimeout {
+				s := op.Input.Timeout.Seconds()
+				rec.Timeout = &s
+			}
+			if op.Return == Never || op.Output.Pending {
+				unended[p] = e.op
+			}
 		}
 		if err := enc.Encode(rec); err != nil {
 			return err

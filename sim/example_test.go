@@ -2,7 +2,9 @@ package sim_test
 
 import (
 	"fmt"
+	"os"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/lockcheck/lockcheck/sim"
@@ -67,4 +69,54 @@ func (s *semaphore) Release() error {
 		s.freed.Signal()
 	}
 	return nil
+}
+
+// Options follow the lock's constructor. This test checks a sync.Mutex,
+// which must not be released unlocked, for 30 seconds, with 2 to 4
+// clients, and writes the visualization of a failure into the test's
+// temporary directory.
+func ExampleCheck() {
+	_ = func(t *testing.T) {
+		sim.Check(t, func() sim.Lock { return &mutexLock{} },
+			sim.WithoutUnlockedRelease(),
+			sim.WithDuration(30*time.Second),
+			sim.WithClients(2, 4),
+			sim.WithHTMLDir(t.TempDir()))
+	}
+}
+
+// A Failure explains itself: its Error is what sim.Check fails a test
+// with. This counting semaphore's release of an unlocked lock succeeds;
+// with one client of one operation there is a single scenario that shows
+// it, so the output is always the same. (The path of the visualization,
+// which changes from run to run, is left out.)
+func ExampleFailure() {
+	dir, err := os.MkdirTemp("", "lockcheck-example-")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	rep, err := sim.RunLock(func() sim.Lock { return &semaphore{permits: 1} },
+		sim.WithClients(1, 1), sim.WithMaxSteps(1), sim.WithShrinkTime(time.Second), sim.WithHTMLDir(dir))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	f := *rep.Failure
+	f.HTML = ""
+	fmt.Print(f.Error())
+	// Output:
+	// lockcheck: linearizability violation
+	// no order of these operations that respects real time is a legal sequence of lock steps (porcupine found no linearization);
+	// the first operation no partial linearization can include is client 0's release() → ok (marked ◀).
+	//
+	// minimized scenario: 1 clients, 1 operations
+	//   client 0: release
+	//
+	// history (time runs down; one column per client):
+	//      client 0                                harness
+	//   1  release() → ok  ◀ cannot be linearized
+	//   2                                          try_acquire() → true
+	//   3                                          release() → ok
 }

@@ -53,6 +53,8 @@ type run struct {
 	active   atomic.Int32  // scenario clients not done
 	parked   atomic.Int32  // scenario clients inside an operation that may block forever
 	kick     chan struct{} // wakes the watchdog when parked reaches active
+	lockstep bool          // clients meet before each step (see rendezvous)
+	arrived  []atomic.Int32
 	rescuing chan struct{} // closed when the harness's rescue release has been recorded; nil if none ran
 
 	ctx    context.Context
@@ -85,6 +87,8 @@ func newRun(cfg *config, sc Scenario, target Target) *run {
 	r := &run{cfg: cfg, sc: sc, target: target}
 	r.ctx, r.cancel = context.WithCancel(context.Background())
 	r.kick = make(chan struct{}, 1)
+	r.lockstep = rand.IntN(2) == 0
+	r.arrived = make([]atomic.Int32, maxLen(sc.Clients))
 	r.active.Store(int32(len(sc.Clients)))
 	for i, steps := range sc.Clients {
 		r.clients = append(r.clients, &client{id: i, lock: target.Client(i), slots: make([]slot, len(steps))})
@@ -128,7 +132,7 @@ func (r *run) execute() ([]history.Op, *Failure) {
 	}
 	if te, ok := r.target.(interface{ Err() error }); ok {
 		if err := te.Err(); err != nil {
-			return h, &Failure{Kind: TargetFailed, Summary: err.Error()}
+			return h, &Failure{Kind: TargetFailed, Summary: err.Error(), Err: err}
 		}
 	}
 	r.mu.Lock()
@@ -154,11 +158,15 @@ func (r *run) client(c *client, steps []Step, ready *atomic.Int32, start *atomic
 	for !start.Load() {
 		runtime.Gosched()
 	}
-	for _, s := range steps {
+	for i, s := range steps {
 		if r.ctx.Err() != nil {
 			return
 		}
-		jitter(rng)
+		if r.lockstep {
+			r.rendezvous(i)
+		} else {
+			jitter(rng)
+		}
 		if s.Kind == model.Release && !r.cfg.unlockedRelease && !r.takeHeld() {
 			continue // not known to be held: skip this release
 		}
@@ -180,6 +188,26 @@ func jitter(rng *rand.Rand) {
 }
 
 var spinSink atomic.Int32
+
+// rendezvous is the other half of the runs' timing: clients wait for each
+// other before their i-th step, for a bounded number of yields, so that
+// operations with the same index start together and race on the lock's
+// narrowest windows (a check and a set a few nanoseconds apart). A client
+// blocked in the lock does not hold the others up for long.
+func (r *run) rendezvous(i int) {
+	r.arrived[i].Add(1)
+	for spin := 0; spin < 64 && r.arrived[i].Load() < r.active.Load(); spin++ {
+		runtime.Gosched()
+	}
+}
+
+func maxLen(scripts [][]Step) int {
+	n := 0
+	for _, s := range scripts {
+		n = max(n, len(s))
+	}
+	return n
+}
 
 // maybeKick wakes the watchdog if every running client may be blocked for
 // good, so that it need not wait for its next tick to step in.
@@ -398,6 +426,9 @@ func (r *run) watch(allDone <-chan struct{}) *Failure {
 				r.rescuing = done
 				go func() {
 					defer close(done)
+					if r.cfg.inProcess {
+						r.harness.gid.Store(goid())
+					}
 					r.do(r.harness, Step{Kind: model.Release})
 				}()
 			}
@@ -487,29 +518,64 @@ func (r *run) rescueRunning() bool {
 
 // probe ends a finished run with the harness looking at the lock:
 // locked(), try_acquire(), and release() if it acquired. A lock left in a
-// wrong state by the scenario shows it here.
+// wrong state by the scenario shows it here. The probe runs on a goroutine
+// of its own under the same stuck rule as the clients: a probe operation
+// that does not return within the stuck timeout (and, in process, whose
+// goroutine is parked) is stuck.
 func (r *run) probe() *Failure {
 	if r.rescuing != nil {
-		select {
-		case <-r.rescuing:
-		case <-time.After(r.cfg.deadline):
-			return r.stuckFailure(fmt.Sprintf("the harness's release() has not returned after %v", r.cfg.deadline), []*client{r.harness})
+		if f := r.awaitHarness(r.rescuing); f != nil {
+			return f
 		}
 	}
 	if r.ctx.Err() != nil {
 		return nil
 	}
-	if _, ok := r.harness.lock.(lockedLock); ok {
-		r.do(r.harness, Step{Kind: model.Locked})
-	}
-	k := r.harness.n.Load()
-	r.do(r.harness, Step{Kind: model.TryAcquire})
-	if r.harness.n.Load() > k && r.harness.slots[k].op.Output.OK {
-		if r.cfg.unlockedRelease || r.takeHeld() {
-			r.do(r.harness, Step{Kind: model.Release})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if r.cfg.inProcess {
+			r.harness.gid.Store(goid())
 		}
+		if _, ok := r.harness.lock.(lockedLock); ok {
+			r.do(r.harness, Step{Kind: model.Locked})
+		}
+		k := r.harness.n.Load()
+		r.do(r.harness, Step{Kind: model.TryAcquire})
+		if r.harness.n.Load() > k && r.harness.slots[k].op.Output.OK {
+			if r.cfg.unlockedRelease || r.takeHeld() {
+				r.do(r.harness, Step{Kind: model.Release})
+			}
+		}
+	}()
+	return r.awaitHarness(done)
+}
+
+// awaitHarness waits for the harness's operations to be recorded (done
+// closed), or returns the failure of a harness operation that is stuck.
+func (r *run) awaitHarness(done <-chan struct{}) *Failure {
+	begin := time.Now()
+	t := time.NewTimer(r.cfg.stuck)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return nil
+		case <-t.C:
+		}
+		k := r.harness.cur.Load()
+		late := time.Since(begin) >= r.cfg.deadline
+		if !late && (k == 0 || r.vetoed([]*client{r.harness})) {
+			t.Reset(r.cfg.stuck) // between operations, or still running: look again later
+			continue
+		}
+		what := "operation"
+		if k > 0 {
+			what = r.harness.slots[k-1].step.String()
+		}
+		return r.stuckFailure(fmt.Sprintf("the harness's %s has not returned after %v (a correct lock returns at once)",
+			what, time.Since(begin).Round(time.Millisecond)), []*client{r.harness})
 	}
-	return nil
 }
 
 // snapshot collects the history: completed operations, and operations in

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -49,6 +50,7 @@ type Failure struct {
 	History  []history.Op // the failing run's history
 	Marks    map[int]string
 	HTML     string // path of porcupine's visualization of History, if written
+	Err      error  // with TargetFailed: the target's error (see Target)
 
 	marks map[[2]int]string // (client, slot) → mark, before History is known
 	check history.Result
@@ -102,6 +104,8 @@ type config struct {
 	htmlDir         string
 	recordDir       string
 	progress        func(Progress)
+	seed            uint64
+	ctx             context.Context
 	inProcess       bool
 	name            string
 }
@@ -160,12 +164,22 @@ func WithRecord(dir string) Option { return func(c *config) { c.recordDir = dir 
 // WithProgress calls f about every 200ms while Run works.
 func WithProgress(f func(Progress)) Option { return func(c *config) { c.progress = f } }
 
+// WithSeed makes generation repeatable: rapid's batches of scenarios start
+// from seed, seed+1, ... It sets rapid's process-wide -rapid.seed flag, so
+// do not combine it with checks running in parallel.
+func WithSeed(seed uint64) Option { return func(c *config) { c.seed = seed } }
+
+// WithContext stops the search when ctx is done; the Report then covers
+// what was checked so far.
+func WithContext(ctx context.Context) Option { return func(c *config) { c.ctx = ctx } }
+
 func newConfig(opts []Option) (*config, error) {
 	c := &config{
 		duration: 3 * time.Second, shrink: 10 * time.Second, repeat: 10,
 		minClients: 2, maxClients: 8, maxSteps: 6, unlockedRelease: true,
 		grace: 1 * time.Millisecond, stuck: 500 * time.Millisecond,
 		deadline: 10 * time.Second, checkTimeout: 10 * time.Second, name: "lockcheck",
+		ctx: context.Background(),
 	}
 	for _, o := range opts {
 		o(c)
@@ -307,7 +321,8 @@ func runSearch(tb rapid.TB, newTarget func() (Target, error), opts []Option) (*R
 			t.Fatal(string(f.Kind)) // one call site and message per kind, so rapid shrinks within a kind
 		}
 	}
-	for s.found == nil && s.err == nil && time.Since(s.start) < cfg.duration {
+	for batch := uint64(0); s.found == nil && s.err == nil && s.searching(); batch++ {
+		setRapidFlags(cfg, batch)
 		s.batch(tb, prop)
 	}
 	if s.err != nil {
@@ -334,13 +349,33 @@ func (s *search) batch(tb rapid.TB, prop func(*rapid.T)) {
 	rapid.Check(tb, prop)
 }
 
+// searching reports whether the search for a failure goes on.
+func (s *search) searching() bool {
+	return time.Since(s.start) < s.cfg.duration && s.cfg.ctx.Err() == nil
+}
+
+// setRapidFlags sets the rapid flags that rapid only takes from the
+// command line: the seed of this batch (WithSeed), and the minimization
+// budget. It writes a flag only when its value changes, so checks in
+// parallel tests do not race on flags they share.
+func setRapidFlags(cfg *config, batch uint64) {
+	set := func(name, value string) {
+		if f := flag.Lookup(name); f != nil && f.Value.String() != value {
+			_ = flag.Set(name, value)
+		}
+	}
+	if cfg.seed != 0 {
+		set("rapid.seed", fmt.Sprint(cfg.seed+batch))
+	}
+	set("rapid.shrinktime", (cfg.shrink + time.Second).String())
+}
+
 // scenario runs sc cfg.repeat times and returns the first failure.
 func (s *search) scenario(sc Scenario) *Failure {
-	now := time.Now()
-	if s.found == nil && now.Sub(s.start) > s.cfg.duration {
+	if s.found == nil && !s.searching() {
 		return nil // budget spent: the rest of the batch passes trivially
 	}
-	if s.found != nil && now.After(s.shrinkEnd) {
+	if s.found != nil && (time.Now().After(s.shrinkEnd) || s.cfg.ctx.Err() != nil) {
 		return nil // minimization budget spent
 	}
 	if s.err != nil {
@@ -513,12 +548,20 @@ func (b *testTB) Fail()                        { b.failed = true }
 func (b *testTB) Failed() bool                 { return b.failed }
 func (b *testTB) reset()                       { b.failed = false }
 
+// quietName is the test name rapid sees in Run. rapid names its fail
+// files after the test and replays every fail file of that name before it
+// generates anything; it has no per-call switch for either. Run's failures
+// live in its Report, so the name is longer than a file name may be: rapid
+// can neither create such a fail file (it logs that, to quietTB) nor find
+// one to replay.
+var quietName = "lockcheck-Run-" + strings.Repeat("x", 256)
+
 // quietTB is rapid's TB outside tests: rapid's own messages are dropped
 // (the Report carries the failure).
 type quietTB struct{ failed bool }
 
 func (b *quietTB) Helper()               {}
-func (b *quietTB) Name() string          { return "lockcheck" }
+func (b *quietTB) Name() string          { return quietName }
 func (b *quietTB) Logf(string, ...any)   {}
 func (b *quietTB) Log(...any)            {}
 func (b *quietTB) Skipf(string, ...any)  { b.SkipNow() }
