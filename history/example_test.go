@@ -93,8 +93,8 @@ func ExampleRead() {
 	//   3                    │                               ┌ acquire()
 	//   4                    └ acquire_timeout(5ms) → false  │
 	//   5  release() → ok                                    │
-	//   6  locked() → false                                  │
-	//   7                                                    └ never returned
+	//   6                                                    └ acquire() → ?
+	//   7  locked() → false
 	// linearizable
 	// 1: process 0 completes release but invoked nothing
 }

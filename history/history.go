@@ -18,7 +18,7 @@ type Op struct {
 	Input  model.Input  // what was asked
 	Output model.Output // how it ended; Output.Pending if it never returned
 	Call   int64        // logical time of the call
-	Return int64        // logical time of the return, or Never
+	Return int64        // logical time of the return, or Never; with Output.Pending, of an "info" record
 	Note   string       // optional, e.g. "harness" for an operation the harness added
 }
 
@@ -89,26 +89,36 @@ func Check(h []Op, timeout time.Duration) Result {
 }
 
 // culprit finds the operation with the earliest call that is missing from
-// the longest partial linearization porcupine found.
+// a longest partial linearization porcupine found. Porcupine lists those
+// in no fixed order, so among several longest ones the earliest culprit
+// (then the lowest index) wins, and the answer does not vary between runs.
 func culprit(h []Op, info porcupine.LinearizationInfo) int {
 	parts := info.PartialLinearizations()
 	if len(parts) != 1 { // no partitions are used, so there is exactly one
 		return -1
 	}
-	var longest []int
-	for _, lin := range parts[0] {
-		if len(lin) > len(longest) {
-			longest = lin
-		}
+	lins := parts[0]
+	if len(lins) == 0 {
+		lins = [][]int{{}} // not even the first operation could be linearized
 	}
-	in := make([]bool, len(h))
-	for _, i := range longest {
-		in[i] = true
+	longest := 0
+	for _, lin := range lins {
+		longest = max(longest, len(lin))
 	}
 	best := -1
-	for i, op := range h {
-		if !in[i] && (best < 0 || op.Call < h[best].Call) {
-			best = i
+	in := make([]bool, len(h))
+	for _, lin := range lins {
+		if len(lin) != longest {
+			continue
+		}
+		clear(in)
+		for _, i := range lin {
+			in[i] = true
+		}
+		for i, op := range h {
+			if !in[i] && (best < 0 || op.Call < h[best].Call || op.Call == h[best].Call && i < best) {
+				best = i
+			}
 		}
 	}
 	return best
@@ -144,7 +154,7 @@ func events(h []Op) []event {
 	ev := make([]event, 0, 2*len(h))
 	for i, op := range h {
 		ev = append(ev, event{op.Call, i, false})
-		if op.Return != Never && !op.Output.Pending {
+		if op.Return != Never {
 			ev = append(ev, event{op.Return, i, true})
 		}
 	}

@@ -116,7 +116,8 @@ func Read(r io.Reader) ([]Op, error) {
 			}
 			delete(open, p)
 			if rec.Type == "info" {
-				continue // outcome unknown: stays pending
+				h[i].Return = t // returned, outcome unknown: stays pending
+				continue
 			}
 			out := model.Output{OK: true}
 			switch {
@@ -163,7 +164,9 @@ func Write(w io.Writer, h []Op) error {
 			}
 		}
 		rec := record{Process: &p, Type: "invoke", F: op.Input.Kind.String(), Note: op.Note}
-		if e.ret {
+		if e.ret && op.Output.Pending {
+			rec.Type = "info"
+		} else if e.ret {
 			rec.Type = "ok"
 			v := op.Output.OK
 			rec.Value = &v
@@ -172,7 +175,7 @@ func Write(w io.Writer, h []Op) error {
 				s := op.Input.Timeout.Seconds()
 				rec.Timeout = &s
 			}
-			if op.Return == Never || op.Output.Pending {
+			if op.Return == Never {
 				unended[p] = e.op
 			}
 		}

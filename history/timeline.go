@@ -66,7 +66,7 @@ func Timeline(h []Op, marks map[int]string) string {
 			k++
 		case !e.ret:
 			row[op.Client] = "┌ " + callText(op.Input)
-			if op.Return == Never || op.Output.Pending {
+			if op.Return == Never {
 				row[op.Client] += mark
 			}
 			open[op.Client] = e.op

@@ -111,7 +111,7 @@ func ExampleFailure() {
 	// no order of these operations that respects real time is a legal sequence of lock steps (porcupine found no linearization);
 	// the first operation no partial linearization can include is client 0's release() → ok (marked ◀).
 	//
-	// minimized scenario: 1 clients, 1 operations
+	// scenario (rapid found no smaller one that fails the same way): 1 client, 1 operation
 	//   client 0: release
 	//
 	// history (time runs down; one column per client):

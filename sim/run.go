@@ -128,7 +128,7 @@ func (r *run) execute() ([]history.Op, *Failure) {
 		r.unblock(allDone)
 	}
 	if err := r.target.Close(); err != nil && stuck == nil {
-		r.broke(fmt.Sprintf("closing the target failed: %v", err))
+		r.broke(fmt.Sprintf("closing the target failed: %v", err), [2]int{-1, -1})
 	}
 	if te, ok := r.target.(interface{ Err() error }); ok {
 		if err := te.Err(); err != nil {
@@ -162,15 +162,16 @@ func (r *run) client(c *client, steps []Step, ready *atomic.Int32, start *atomic
 		if r.ctx.Err() != nil {
 			return
 		}
+		offset := -1
 		if r.lockstep {
-			r.rendezvous(i)
+			offset = i<<16 | rng.IntN(2048)
 		} else {
 			jitter(rng)
 		}
 		if s.Kind == model.Release && !r.cfg.unlockedRelease && !r.takeHeld() {
 			continue // not known to be held: skip this release
 		}
-		r.do(c, s)
+		r.do(c, s, offset)
 	}
 }
 
@@ -190,15 +191,33 @@ func jitter(rng *rand.Rand) {
 var spinSink atomic.Int32
 
 // rendezvous is the other half of the runs' timing: clients wait for each
-// other before their i-th step, for a bounded number of yields, so that
-// operations with the same index start together and race on the lock's
-// narrowest windows (a check and a set a few nanoseconds apart). A client
-// blocked in the lock does not hold the others up for long.
+// other just before they call the lock in their i-th step, for a bounded
+// number of spins, so that operations with the same index start together
+// and race on the lock's narrowest windows (a check and a set a few
+// nanoseconds apart). A client blocked in the lock does not hold the others
+// up for long.
 func (r *run) rendezvous(i int) {
 	r.arrived[i].Add(1)
-	for spin := 0; spin < 64 && r.arrived[i].Load() < r.active.Load(); spin++ {
-		runtime.Gosched()
+	// Busy-wait, so that a client waiting on another processor leaves the
+	// moment the last one arrives, yielding now and then so that clients
+	// sharing a processor can arrive.
+	for spin := 0; spin < 4096 && r.arrived[i].Load() < r.active.Load(); spin++ {
+		if spin%64 == 63 {
+			runtime.Gosched()
+		}
 	}
+}
+
+// delay busy-waits about n nanoseconds without touching shared memory:
+// after a rendezvous, clients that left it together start their operations
+// at offsets finer than the skew of the rendezvous itself (about 100 ns
+// here), so windows of a few nanoseconds are hit too.
+func delay(n int) {
+	x := 0
+	for i := range n {
+		x += i ^ x>>3
+	}
+	runtime.KeepAlive(x)
 }
 
 func maxLen(scripts [][]Step) int {
@@ -246,7 +265,13 @@ func (r *run) takeHeld() bool {
 }
 
 // do performs one step on c's lock and records it.
-func (r *run) do(c *client, s Step) {
+// do performs one step on c's lock and records it. In lockstep runs,
+// offset packs the step's index (above bit 16) and a delay: the client
+// meets the others at the step's rendezvous after the call is stamped and
+// announced, so that the bookkeeping's shared counters do not decide who
+// reaches the lock first, and calls the lock after the delay. offset < 0
+// means no rendezvous.
+func (r *run) do(c *client, s Step, offset int) {
 	k := c.n.Load()
 	sl := &c.slots[k]
 	sl.step = s
@@ -284,17 +309,23 @@ func (r *run) do(c *client, s Step) {
 		r.parked.Add(1)
 		r.maybeKick()
 	}
-	ok, bad := r.invoke(c.lock, s, ctx)
+	if offset >= 0 {
+		r.rendezvous(offset >> 16)
+		delay(offset & 0xffff)
+	}
+	ok, bad, panicked := r.invoke(c.lock, s, ctx)
 	ret := r.clock.Add(1)
 	if parks {
 		r.parked.Add(-1)
 	}
-	if bad != "" {
-		r.broke(fmt.Sprintf("client %d: %s", c.id, bad))
-		return // the operation stays pending
-	}
 	sl.op.Output = model.Output{OK: ok}
 	sl.op.Return = ret
+	if panicked { // it did not return: its outcome is unknown
+		sl.op.Output, sl.op.Return = model.Output{Pending: true}, history.Never
+	}
+	if bad != "" {
+		r.broke(fmt.Sprintf("%s: %s", c.name(), bad), [2]int{c.id, int(k)})
+	}
 	if ok && s.Kind.IsAcquire() && !r.cfg.unlockedRelease {
 		r.held.Add(1)
 	}
@@ -306,11 +337,11 @@ func (r *run) do(c *client, s Step) {
 }
 
 // invoke calls the lock. bad describes a broken contract: a panic, or an
-// error from AcquireContext while its context was not done.
-func (r *run) invoke(l Lock, s Step, ctx context.Context) (ok bool, bad string) {
+// error from AcquireContext that is not its context's error.
+func (r *run) invoke(l Lock, s Step, ctx context.Context) (ok bool, bad string, panicked bool) {
 	defer func() {
 		if p := recover(); p != nil {
-			ok, bad = false, fmt.Sprintf("%s panicked: %v", s, p)
+			ok, bad, panicked = false, fmt.Sprintf("%s panicked: %v", s, p), true
 			if s.Kind == model.Release && r.cfg.unlockedRelease {
 				bad += " (if releasing an unlocked lock is undefined for this lock, check it with sim.WithoutUnlockedRelease())"
 			}
@@ -319,32 +350,43 @@ func (r *run) invoke(l Lock, s Step, ctx context.Context) (ok bool, bad string) 
 	switch s.Kind {
 	case model.Acquire:
 		l.Acquire()
-		return true, ""
+		return true, "", false
 	case model.TryAcquire:
-		return l.TryAcquire(), ""
+		return l.TryAcquire(), "", false
 	case model.AcquireTimeout:
-		return l.(timeoutLock).AcquireTimeout(s.Timeout), ""
+		return l.(timeoutLock).AcquireTimeout(s.Timeout), "", false
 	case model.AcquireContext:
 		err := l.(contextLock).AcquireContext(ctx)
-		if err != nil && (ctx.Err() == nil || !errors.Is(err, ctx.Err())) {
-			return false, fmt.Sprintf("%s returned %q, but its context was not done (ctx.Err() = %v)", s, err, ctx.Err())
+		switch {
+		case err != nil && ctx.Err() == nil:
+			return false, fmt.Sprintf("%s returned %q while its context was not done", s, err), false
+		case err != nil && !errors.Is(err, ctx.Err()):
+			return false, fmt.Sprintf("%s returned %q, which is not (and does not wrap) its context's error %q", s, err, ctx.Err()), false
 		}
-		return err == nil, ""
+		return err == nil, "", false
 	case model.Release:
-		return l.Release() == nil, ""
+		return l.Release() == nil, "", false
 	case model.Locked:
-		return l.(lockedLock).Locked(), ""
+		return l.(lockedLock).Locked(), "", false
 	}
 	panic("sim: unknown step " + s.Kind.String())
 }
 
-func (r *run) broke(msg string) {
+// broke records a broken contract by the operation in slot at.
+func (r *run) broke(msg string, at [2]int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.contract == nil {
-		r.contract = &Failure{Kind: Contract, Summary: msg}
+		r.contract = &Failure{Kind: Contract, Summary: msg, marks: map[[2]int]string{at: "◀ broke the contract"}}
 	}
 	r.cancel()
+}
+
+func (c *client) name() string {
+	if c.note == "harness" {
+		return "the harness"
+	}
+	return fmt.Sprintf("client %d", c.id)
 }
 
 // watch waits until every client is done, or returns the failure of a run
@@ -429,7 +471,7 @@ func (r *run) watch(allDone <-chan struct{}) *Failure {
 					if r.cfg.inProcess {
 						r.harness.gid.Store(goid())
 					}
-					r.do(r.harness, Step{Kind: model.Release})
+					r.do(r.harness, Step{Kind: model.Release}, -1)
 				}()
 			}
 			continue
@@ -538,13 +580,13 @@ func (r *run) probe() *Failure {
 			r.harness.gid.Store(goid())
 		}
 		if _, ok := r.harness.lock.(lockedLock); ok {
-			r.do(r.harness, Step{Kind: model.Locked})
+			r.do(r.harness, Step{Kind: model.Locked}, -1)
 		}
 		k := r.harness.n.Load()
-		r.do(r.harness, Step{Kind: model.TryAcquire})
+		r.do(r.harness, Step{Kind: model.TryAcquire}, -1)
 		if r.harness.n.Load() > k && r.harness.slots[k].op.Output.OK {
 			if r.cfg.unlockedRelease || r.takeHeld() {
-				r.do(r.harness, Step{Kind: model.Release})
+				r.do(r.harness, Step{Kind: model.Release}, -1)
 			}
 		}
 	}()

@@ -53,7 +53,7 @@ type Scenario struct {
 // String lists the scripts, one client a line.
 func (sc Scenario) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d clients, %d operations", len(sc.Clients), sc.ops())
+	fmt.Fprintf(&b, "%s, %s", plural(len(sc.Clients), "client"), plural(sc.ops(), "operation"))
 	for i, steps := range sc.Clients {
 		fmt.Fprintf(&b, "\n  client %d:", i)
 		for j, s := range steps {
@@ -64,6 +64,13 @@ func (sc Scenario) String() string {
 		}
 	}
 	return b.String()
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func (sc Scenario) ops() int {

@@ -45,12 +45,16 @@ const (
 // shows it, and its history. Error renders all of it for a reader.
 type Failure struct {
 	Kind     FailureKind
-	Summary  string       // what went wrong, in a sentence or two
-	Scenario Scenario     // the minimized scenario
-	History  []history.Op // the failing run's history
-	Marks    map[int]string
-	HTML     string // path of porcupine's visualization of History, if written
-	Err      error  // with TargetFailed: the target's error (see Target)
+	Summary  string   // what went wrong, in a sentence or two
+	Scenario Scenario // the scenario, as small as minimization got it
+	// Minimized reports whether rapid found a smaller scenario that fails
+	// the same way. A rare race may not reproduce often enough to shrink;
+	// a small scenario may have nothing smaller.
+	Minimized bool
+	History   []history.Op // the failing run's history
+	Marks     map[int]string
+	HTML      string // path of porcupine's visualization of History, if written
+	Err       error  // with TargetFailed: the target's error (see Target)
 
 	marks map[[2]int]string // (client, slot) → mark, before History is known
 	check history.Result
@@ -62,7 +66,11 @@ func (f *Failure) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "lockcheck: %s\n%s\n", f.Kind, f.Summary)
 	if len(f.Scenario.Clients) > 0 {
-		fmt.Fprintf(&b, "\nminimized scenario: %s\n", f.Scenario)
+		label := "minimized scenario"
+		if !f.Minimized {
+			label = "scenario (rapid found no smaller one that fails the same way)"
+		}
+		fmt.Fprintf(&b, "\n%s: %s\n", label, f.Scenario)
 	}
 	if len(f.History) > 0 {
 		fmt.Fprintf(&b, "\nhistory (time runs down; one column per client):\n%s", history.Timeline(f.History, f.Marks))
@@ -389,12 +397,17 @@ func (s *search) scenario(sc Scenario) *Failure {
 	for range reps {
 		f := s.once(sc)
 		if f == nil {
+			if s.found == nil && !s.searching() || s.found != nil && time.Now().After(s.shrinkEnd) {
+				return nil // out of time, even in the middle of the repetitions
+			}
 			continue
 		}
-		if s.found == nil {
+		switch {
+		case s.found == nil:
 			s.shrinkEnd = time.Now().Add(s.cfg.shrink)
-		}
-		if s.found == nil || f.Kind == s.found.Kind {
+			s.found = f
+		case f.Kind == s.found.Kind:
+			f.Minimized = s.found.Minimized || f.Scenario.String() != s.found.Scenario.String()
 			s.found = f
 		}
 		return f
@@ -415,13 +428,17 @@ func (s *search) once(sc Scenario) *Failure {
 	s.rep.Operations += len(h)
 	s.record(h)
 	s.report()
-	if f == nil || f.Kind == Stuck {
+	if f == nil || f.Kind == Stuck || f.Kind == Contract {
 		res := history.Check(h, s.cfg.checkTimeout)
-		switch res.Verdict {
-		case history.NotLinearizable:
-			f = &Failure{Kind: Violation, check: res, Marks: map[int]string{res.Culprit: "◀ cannot be linearized"},
-				Summary: violationSummary(h, res)}
-		case history.Unknown:
+		switch {
+		case f != nil && f.Kind == Contract:
+			f.check = res // for the visualization; the broken contract is the finding
+		case res.Verdict == history.NotLinearizable:
+			f = &Failure{Kind: Violation, check: res, Marks: map[int]string{}, Summary: violationSummary(h, res)}
+			if res.Culprit >= 0 {
+				f.Marks[res.Culprit] = "◀ cannot be linearized"
+			}
+		case res.Verdict == history.Unknown:
 			f = &Failure{Kind: Inconclusive, check: res,
 				Summary: fmt.Sprintf("porcupine could not decide within %v whether this history is linearizable", s.cfg.checkTimeout)}
 		default:
@@ -457,8 +474,12 @@ func violationSummary(h []history.Op, res history.Result) string {
 	msg := "no order of these operations that respects real time is a legal sequence of lock steps (porcupine found no linearization)"
 	if res.Culprit >= 0 {
 		op := h[res.Culprit]
-		msg += fmt.Sprintf(";\nthe first operation no partial linearization can include is client %d's %s (marked ◀)",
-			op.Client, model.Describe(op.Input, op.Output))
+		who := fmt.Sprintf("client %d's", op.Client)
+		if op.Note == "harness" {
+			who = "the harness's"
+		}
+		msg += fmt.Sprintf(";\nthe first operation no partial linearization can include is %s %s (marked ◀)",
+			who, model.Describe(op.Input, op.Output))
 	}
 	return msg + "."
 }
@@ -507,6 +528,9 @@ func (s *search) finish(f *Failure) {
 	ops := history.Operations(f.History)
 	var notes []porcupine.Annotation
 	for i, mark := range f.Marks {
+		if i < 0 || i >= len(ops) {
+			continue
+		}
 		notes = append(notes, porcupine.Annotation{ClientId: ops[i].ClientId, Start: ops[i].Call, End: ops[i].Return,
 			Tag: "lockcheck", Description: mark, Details: f.Summary, BackgroundColor: "#ffd6d6"})
 	}
