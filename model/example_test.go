@@ -2,6 +2,7 @@ package model_test
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/anishathalye/porcupine"
 	"github.com/lockcheck/lockcheck/model"
@@ -44,4 +45,45 @@ func ExampleStep() {
 	// locked or unlocked
 	// unlocked
 	// true
+}
+
+// An operation that never returned (a waiter still blocked when the run
+// ended) may or may not have taken effect: a pending acquire from unlocked
+// leads to "locked or unlocked", and later operations decide which.
+func Example_pending() {
+	s := model.Step(model.StateUnlocked, model.Input{Kind: model.Acquire}, model.Output{Pending: true})
+	fmt.Println(s)
+	fmt.Println(model.Step(s, model.Input{Kind: model.Locked}, model.Output{OK: true}))     // it took effect
+	fmt.Println(model.Step(s, model.Input{Kind: model.TryAcquire}, model.Output{OK: true})) // it did not (yet)
+	// From locked, a pending acquire changes nothing: it is still waiting.
+	fmt.Println(model.Step(model.StateLocked, model.Input{Kind: model.Acquire}, model.Output{Pending: true}))
+	// Output:
+	// locked or unlocked
+	// locked
+	// locked
+	// locked
+}
+
+// Describe is how operations appear in timelines: the call, then → and
+// the result; "?" when the outcome is unknown. A blocking acquire that
+// returned has only one possible result, and shows none.
+func ExampleDescribe() {
+	ok, fail := model.Output{OK: true}, model.Output{OK: false}
+	fmt.Println(model.Describe(model.Input{Kind: model.Acquire}, ok))
+	fmt.Println(model.Describe(model.Input{Kind: model.TryAcquire}, fail))
+	fmt.Println(model.Describe(model.Input{Kind: model.AcquireTimeout, Timeout: 5 * time.Millisecond}, fail))
+	fmt.Println(model.Describe(model.Input{Kind: model.AcquireContext}, fail))
+	fmt.Println(model.Describe(model.Input{Kind: model.Release}, ok))
+	fmt.Println(model.Describe(model.Input{Kind: model.Release}, fail))
+	fmt.Println(model.Describe(model.Input{Kind: model.Locked}, ok))
+	fmt.Println(model.Describe(model.Input{Kind: model.Acquire}, model.Output{Pending: true}))
+	// Output:
+	// acquire()
+	// try_acquire() → false
+	// acquire_timeout(5ms) → false
+	// acquire_context() → ctx error
+	// release() → ok
+	// release() → error
+	// locked() → true
+	// acquire() → ?
 }

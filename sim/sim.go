@@ -329,6 +329,7 @@ func runSearch(tb rapid.TB, newTarget func() (Target, error), opts []Option) (*R
 			t.Fatal(string(f.Kind)) // one call site and message per kind, so rapid shrinks within a kind
 		}
 	}
+	defer restoreRapidFlags(setRapidFlags(cfg, 0))
 	for batch := uint64(0); s.found == nil && s.err == nil && s.searching(); batch++ {
 		setRapidFlags(cfg, batch)
 		s.batch(tb, prop)
@@ -366,9 +367,11 @@ func (s *search) searching() bool {
 // command line: the seed of this batch (WithSeed), and the minimization
 // budget. It writes a flag only when its value changes, so checks in
 // parallel tests do not race on flags they share.
-func setRapidFlags(cfg *config, batch uint64) {
+func setRapidFlags(cfg *config, batch uint64) (old map[string]string) {
+	old = map[string]string{}
 	set := func(name, value string) {
 		if f := flag.Lookup(name); f != nil && f.Value.String() != value {
+			old[name] = f.Value.String()
 			_ = flag.Set(name, value)
 		}
 	}
@@ -376,6 +379,15 @@ func setRapidFlags(cfg *config, batch uint64) {
 		set("rapid.seed", fmt.Sprint(cfg.seed+batch))
 	}
 	set("rapid.shrinktime", (cfg.shrink + time.Second).String())
+	return old
+}
+
+// restoreRapidFlags gives rapid's flags back the values they had before
+// setRapidFlags first changed them.
+func restoreRapidFlags(old map[string]string) {
+	for name, v := range old {
+		_ = flag.Set(name, v)
+	}
 }
 
 // scenario runs sc cfg.repeat times and returns the first failure.

@@ -1,0 +1,78 @@
+// Package python_test runs the Python driver, lockdriver.py, through the
+// lockcheck harness: CPython's Lock and BoundedSemaphore(1) pass, and
+// Semaphore(1), a counting semaphore posing as a lock, is caught.
+package python_test
+
+import (
+	"context"
+	"flag"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lockcheck/lockcheck/driver"
+	"github.com/lockcheck/lockcheck/sim"
+)
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	// sim.Run under "go test" would let rapid write fail files here, and
+	// let rapid go on shrinking for 30s after the harness's budget is spent.
+	_ = flag.Set("rapid.nofailfile", "true")
+	_ = flag.Set("rapid.shrinktime", "3s")
+	os.Exit(m.Run())
+}
+
+// python returns the Python interpreter, resolved past launcher shims such
+// as pyenv's (which double the start-up time of every driver), or skips.
+func python(t *testing.T) string {
+	t.Helper()
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("python3 is not installed; skipping the Python driver")
+	}
+	out, err := exec.Command("python3", "-c", "import sys; print(sys.executable)").Output()
+	if err != nil {
+		t.Skipf("python3 does not run: %v", err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func runDriver(t *testing.T, kind string, opts ...sim.Option) *sim.Report {
+	t.Helper()
+	argv := []string{python(t), "lockdriver.py", "--lock", kind}
+	pool := driver.NewPool(context.Background(), argv, driver.Options{}, 0)
+	defer pool.Close()
+	rep, err := sim.Run(pool.Target, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s: %d histories (%d operations) in %v: %.0f histories/s", kind, rep.Histories, rep.Operations,
+		rep.Elapsed.Round(time.Millisecond), float64(rep.Histories)/rep.Elapsed.Seconds())
+	return rep
+}
+
+func TestCorrectLocksPass(t *testing.T) {
+	for _, kind := range []string{"Lock", "BoundedSemaphore"} {
+		t.Run(kind, func(t *testing.T) {
+			rep := runDriver(t, kind, sim.WithDuration(3*time.Second), sim.WithShrinkTime(2*time.Second))
+			if rep.Failure != nil {
+				t.Fatal(rep.Failure.Error())
+			}
+		})
+	}
+}
+
+func TestSemaphoreIsCaught(t *testing.T) {
+	// The bug needs no race, only the right scenario: fewer repetitions
+	// of each scenario let the search try more of them.
+	rep := runDriver(t, "Semaphore", sim.WithDuration(8*time.Second), sim.WithShrinkTime(time.Second), sim.WithRepeat(2))
+	if rep.Failure == nil {
+		t.Fatal("Semaphore(1), which a release of an unheld lock leaves with two permits, passed")
+	}
+	if rep.Failure.Kind != sim.Violation {
+		t.Fatalf("failure kind %q, want %q:\n%v", rep.Failure.Kind, sim.Violation, rep.Failure.Error())
+	}
+	t.Logf("caught:\n%v", rep.Failure.Error())
+}
