@@ -50,6 +50,9 @@
  *   FUSED   see above.
  *   HANDOFF_LOCKED  1: also assert that handOff only ever passes on a lock
  *           that is held (see ghost_handoff).
+ *   NO_LIN  1: drop the assertions about the abstract lock (LINASSERT), so
+ *           that with OWNED the classic mutual-exclusion check (cs) stands
+ *           alone; check.sh shows that it catches BROKEN 5 by itself.
  *   LTL     1: define the LTL properties and their ghosts (liveness runs).
  *   BROKEN  0: lock.go's algorithm. k > 0: a deliberately broken variant,
  *           which check.sh expects spin to reject:
@@ -96,6 +99,15 @@
 #define RMW_END
 #endif
 
+#ifndef NO_LIN
+#define NO_LIN 0
+#endif
+#if NO_LIN
+#define LINASSERT(x) skip
+#else
+#define LINASSERT(x) assert(x)   /* an assertion about the abstract lock (owner) */
+#endif
+
 #if LTL
 #define LIVE(x) x            /* ghosts used only by the LTL properties */
 #else
@@ -132,7 +144,7 @@
 
 /* ---- the Lock -------------------------------------------------------- */
 
-byte state;                   /* l.state (atomic.Int32); N <= 6 keeps it in a byte */
+byte state;                   /* l.state: int32, only through sync/atomic; a byte suffices here */
 byte mu;                      /* l.mu: 0 unlocked, else the holder's _pid+1 */
 byte head = NIL, tail = NIL;  /* l.head, l.tail (mu) */
 
@@ -162,6 +174,11 @@ chan wch[N] = [1] of { bit };         /* waiter.ch: buffered, capacity 1 */
  * failed acquisition at the step where it last saw the lock held.
  */
 byte owner = NONE;     /* whose acquisition holds the lock */
+#if OWNED
+#define CS_END(p) skip   /* cs[p] ends when p calls Release, independently of owner */
+#else
+#define CS_END(p) cs[p] = false   /* whoever releases p's acquisition ends p's hold */
+#endif
 bool got[N];           /* the lock was assigned to p's current acquire call */
 bool cs[N];            /* p's acquire call returned success and p still holds the lock */
 bool waiting[N];       /* LTL: p is in a blocking acquire call */
@@ -194,15 +211,15 @@ inline TRACE_CALL() {
 
 /* The abstract lock passes from free to goroutine p, the caller. */
 inline ghost_acquire(p) {
-	assert(owner == NONE);           /* mutual exclusion: nothing outstanding */
+	LINASSERT(owner == NONE);           /* mutual exclusion: nothing outstanding */
 	owner = p; got[p] = true
 }
 
 /* The outstanding acquisition ends; the caller is the releaser. */
 inline ghost_release() {
-	assert(owner != NONE);           /* only a held lock is released */
-	assert(!didrel);                 /* a Release call releases once */
-	cs[owner] = false; owner = NONE; didrel = true
+	LINASSERT(owner != NONE);           /* only a held lock is released */
+	LINASSERT(!didrel);                 /* a Release call releases once */
+	CS_END(owner); owner = NONE; didrel = true
 }
 
 /*
@@ -215,20 +232,20 @@ inline ghost_release() {
  * hand-off"). HANDOFF_LOCKED asserts that it does not happen.
  */
 inline ghost_handoff(w) {
-	assert(!didrel);
+	LINASSERT(!didrel);
 	didrel = true; got[w] = true;
 	if
-	:: owner != NONE -> cs[owner] = false; owner = w
+	:: owner != NONE -> CS_END(owner); owner = w
 	:: else -> assert(!HANDOFF_LOCKED)
 	fi
 }
 
 /*
  * [lock.go: cas]: atomic.CompareAndSwapInt32(&l.state, o, nw), one atomic
- * step, with the linearization
- * ghosts. ho: handOff's waiter, NONE elsewhere. Sets ok. After every write
- * the locked bit must say whether an acquisition is outstanding (mutual
- * exclusion, stated on the state word), and I1, I2 must hold if mu is free.
+ * step, with the linearization ghosts. ho: handOff's waiter, NONE elsewhere.
+ * Sets ok. After every write the locked bit must say whether an acquisition
+ * is outstanding (mutual exclusion, stated on the state word), and I1, I2
+ * must hold if mu is free.
  */
 inline cas(o, nw, ho) {
 	d_step {
@@ -244,7 +261,7 @@ inline cas(o, nw, ho) {
 			:: ho == NONE && isset(o, L) && !isset(nw, L) -> ghost_release()
 			:: else -> skip
 			fi;
-			assert(locked == (owner != NONE));
+			LINASSERT(locked == (owner != NONE));
 			check_inv()
 		:: else ->
 			if :: op != RELEASE && locked -> sawheld = true :: else -> skip fi;
@@ -263,7 +280,8 @@ inline load() {
 }
 
 /*
- * The fast paths: atomic.LoadInt32(&l.state) == o &&
+ * The fast paths of Acquire, Lock, AcquireTimeout, AcquireContext (o = 0) and
+ * Release, Unlock (o = mutexLocked): atomic.LoadInt32(&l.state) == o &&
  * atomic.CompareAndSwapInt32(&l.state, o, nw). Sets ok.
  */
 inline fastpath(o, nw) {
@@ -645,7 +663,7 @@ inline releaseSlow() {
 			s = state;
 			/* if the lock is unlocked here, this Load is the linearization
 			 * point of a failed Release: the abstract lock is free */
-			assert(isset(s, L) || owner == NONE)
+			LINASSERT(isset(s, L) || owner == NONE)
 		};
 		if
 #if BROKEN == 4
@@ -707,14 +725,14 @@ inline acquire_returns() {
 		assert(!queued[_pid] && len(wch[_pid]) == 0);
 		/* success iff the lock was assigned to this call; in particular a
 		 * timed-out or cancelled acquirer never holds the lock afterwards */
-		assert(res == got[_pid]);
+		LINASSERT(res == got[_pid]);
 		/* a failed acquisition saw the lock held during the call */
 		assert(res || sawheld);
 		/* mutual exclusion between callers: after a success, nobody else is
 		 * between a successful acquire and the release of that acquisition.
-		 * (With OWNED only the holder releases, so this is the classic
-		 * check, independent of the ghost owner; otherwise another goroutine
-		 * may already have released our acquisition.) */
+		 * With OWNED, cs[p] runs from this return to p's Release call: the
+		 * classic check, independent of the ghost owner. Otherwise another
+		 * goroutine may already have released our acquisition. */
 #if OWNED
 		cs[_pid] = res;
 #else
@@ -750,11 +768,8 @@ inline release_returns() {
 		fi;
 		/* nil iff this call ended an outstanding acquisition; ErrNotLocked
 		 * leaves the state word as it was (this call wrote nothing) */
-		assert(res == didrel);
+		LINASSERT(res == didrel);
 		assert(res || !wrote);
-#if OWNED
-		cs[_pid] = false;
-#endif
 		didrel = false; wrote = false; res = false; wake = false; hres = false;
 		s = 0; n = 0; ok = false; op = 0
 	}
@@ -781,7 +796,12 @@ active [N] proctype goroutine()
 	:: /* the next call */
 		atomic {
 		if
-		:: cs[_pid] -> op = RELEASE    /* the holder releases (not counted) */
+		:: cs[_pid] -> op = RELEASE;   /* the holder releases (not counted) */
+#if OWNED
+			cs[_pid] = false           /* the critical section ends at the call */
+#else
+			skip
+#endif
 #if OPS > 0
 		:: !cs[_pid] && ops == OPS -> break
 		:: !cs[_pid] && ops < OPS ->
@@ -816,13 +836,22 @@ active [N] proctype goroutine()
 			fi;
 			release_returns()
 
+		:: op == TRY_ACQUIRE ->
+			/* [lock.go: TryAcquire]: if atomic.LoadInt32(&l.state)&mutexLocked != 0 */
+			op = 0;
+			load();
+			if
+			:: isset(s, L) -> res = false     /* return false */
+			:: else -> tryAcquireSlow()
+			fi;
+			acquire_returns()
+
 		:: else ->
 			/*
 			 * The call's timer fires, or its context is done, at some moment
 			 * of the call, maybe before it (fire), or not during it (!fire).
 			 * Calls that then behave alike are made the same call, so that
 			 * equal behaviours reach equal states:
-			 *   TryAcquire:  AcquireTimeout(d <= 0)
 			 *   AcquireTimeout(d > 0) or AcquireContext, !fire:  Acquire
 			 *   AcquireContext, fire: done is already closed at the select
 			 *     of acquireContextSlow (then tryAcquireSlow), or it closes
@@ -831,7 +860,7 @@ active [N] proctype goroutine()
 			d_step {
 				if
 				:: op == ACQUIRE -> op = THEN_SLOW
-				:: op == ACQ_TIMEOUT0 || op == TRY_ACQUIRE -> op = THEN_TRY
+				:: op == ACQ_TIMEOUT0 -> op = THEN_TRY
 				:: op == ACQ_TIMEOUT -> op = THEN_SLOW; if :: fire = true :: fire = false fi
 				:: op == ACQ_CONTEXT ->
 					if
@@ -842,13 +871,13 @@ active [N] proctype goroutine()
 				fi;
 				LIVE(waiting[_pid] = (op == THEN_SLOW))
 			};
-			/* [lock.go: Acquire] [lock.go: Lock] [lock.go: TryAcquire]
-			 * [lock.go: AcquireTimeout] [lock.go: AcquireContext] */
+			/* [lock.go: Acquire] [lock.go: Lock] [lock.go: AcquireTimeout]
+			 * [lock.go: AcquireContext] */
 			fastpath(0, L);
 			if
 			:: ok -> res = true
 			:: !ok && op == THEN_TRY ->
-				/* TryAcquire; [lock.go: acquireTimeoutSlow] d <= 0;
+				/* [lock.go: acquireTimeoutSlow] d <= 0;
 				 * [lock.go: acquireContextSlow] select { case <-done: } */
 				op = 0;
 				tryAcquireSlow()

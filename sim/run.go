@@ -454,8 +454,8 @@ func (r *run) watch(allDone <-chan struct{}) *Failure {
 			return r.stuckFailure(fmt.Sprintf("client %d's %s has not returned %v after it should have (a correct lock returns by then)",
 				c.id, sl.step, now.Sub(sl.bound).Round(time.Millisecond)), overdue)
 		}
-		if busy || len(waiting) == 0 {
-			continue
+		if busy || len(waiting) == 0 || len(overdue) > 0 {
+			continue // an overdue operation is judged by itself, not rescued
 		}
 		if !rescued && !r.rescueRunning() {
 			rescued, rescueAt, rescue = true, quiet, nil

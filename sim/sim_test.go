@@ -181,6 +181,45 @@ type blockingTryLock struct{ chanLock }
 
 func (l blockingTryLock) TryAcquire() bool { l.Acquire(); return true }
 
+// turnstileLock's Acquire waits for the token while holding the mutex that
+// TryAcquire needs too: a try_acquire behind a waiting acquire blocks.
+type turnstileLock struct {
+	mu  sync.Mutex
+	tok chan struct{}
+}
+
+func newTurnstile() sim.Lock {
+	l := &turnstileLock{tok: make(chan struct{}, 1)}
+	l.tok <- struct{}{}
+	return l
+}
+
+func (l *turnstileLock) Acquire() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	<-l.tok
+}
+
+func (l *turnstileLock) TryAcquire() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	select {
+	case <-l.tok:
+		return true
+	default:
+		return false
+	}
+}
+
+func (l *turnstileLock) Release() error {
+	select {
+	case l.tok <- struct{}{}:
+		return nil
+	default:
+		return errNotLocked
+	}
+}
+
 // panicLock panics on a release of an unlocked lock.
 type panicLock struct{ chanLock }
 
@@ -237,6 +276,7 @@ func TestDetectors(t *testing.T) {
 		{"lost wake-up is stuck", func() sim.Lock { return &lostWakeLock{} }, sim.Stuck, nil},
 		{"release that wakes nobody is stuck", newNoWakeLock, sim.Stuck, nil},
 		{"blocking try_acquire is stuck", func() sim.Lock { return blockingTryLock{make(chanLock, 1)} }, sim.Stuck, nil},
+		{"try_acquire blocked behind a waiter is stuck", newTurnstile, sim.Stuck, nil},
 		{"panic breaks the contract", func() sim.Lock { return panicLock{make(chanLock, 1)} }, sim.Contract, nil},
 		{"spurious context error breaks the contract", func() sim.Lock { return spuriousCtxLock{make(chanLock, 1)} }, sim.Contract, nil},
 	}
