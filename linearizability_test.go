@@ -44,7 +44,7 @@ func TestBrokenLocksFail(t *testing.T) {
 			if !ok || e.Correct {
 				t.Fatalf("zoo has no broken lock %q", c.name)
 			}
-			rep, err := sim.RunLock(e.New, append([]sim.Option{sim.WithDuration(10 * time.Second), sim.WithShrinkTime(3 * time.Second)}, e.Options...)...)
+			rep, err := sim.RunLock(e.New, append([]sim.Option{sim.WithDuration(30 * time.Second), sim.WithShrinkTime(3 * time.Second)}, e.Options...)...)
 			if err != nil {
 				t.Fatal(err)
 			}

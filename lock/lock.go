@@ -57,10 +57,10 @@ func (l *Lock) Lock() {
 // TryAcquire acquires l if it is free and reports whether it did.
 // It never blocks. It is Python's lock.acquire(blocking=False).
 func (l *Lock) TryAcquire() bool {
-	if atomic.LoadInt32(&l.state)&mutexLocked != 0 {
-		return false // no read-modify-write on a held lock
+	if atomic.LoadInt32(&l.state) == 0 && atomic.CompareAndSwapInt32(&l.state, 0, mutexLocked) {
+		return true
 	}
-	return l.tryAcquireSlow()
+	return l.tryAcquireSlow() // no read-modify-write if l is held
 }
 
 // AcquireTimeout acquires l, waiting at most d, and reports whether it did.

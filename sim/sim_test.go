@@ -282,7 +282,13 @@ func TestDetectors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			opts := append([]sim.Option{sim.WithShrinkTime(2 * time.Second)}, c.opts...)
+			opts := []sim.Option{sim.WithShrinkTime(2 * time.Second)}
+			if c.want != "" {
+				// The search stops at the first failure; a generous budget
+				// keeps a rare race from making the test flaky.
+				opts = append(opts, sim.WithDuration(30*time.Second))
+			}
+			opts = append(opts, c.opts...)
 			rep, err := sim.RunLock(c.new, opts...)
 			if err != nil {
 				t.Fatal(err)
