@@ -3,8 +3,8 @@
 # exhaustively with spin. See docs/formal.md.
 #
 #   bash formal/check.sh              the CI suite (well under 2 minutes on 2 cores)
-#   FORMAL_FULL=1 bash formal/check.sh    also the larger sizes (about 10 minutes,
-#                                     and up to 6 GB of memory per check)
+#   FORMAL_FULL=1 bash formal/check.sh    also the larger sizes (a few more minutes,
+#                                     and about 2 GB of memory)
 #   FORMAL_JOBS=n                     checks run in parallel (default: number of CPUs, at most 4)
 #   FORMAL_ONLY=regex                 run only the checks whose id matches
 #   FORMAL_KEEP=1                     keep the work directory (pan sources, trails)
@@ -203,15 +203,15 @@ for c in "${ids[@]}"; do
 	incomplete=""
 	if [ ! -f "$out" ] || [ -z "$errors" ]; then
 		incomplete="verifier did not run: $(cat "$dir/spin.out" "$dir/gcc.out" 2>/dev/null | head -5)"
-	elif grep -qE 'max search depth too small|out of memory|memory limit|Search not completed' "$out" && [ "$errors" = 0 ]; then
-		incomplete="search incomplete: $(grep -E 'max search depth|out of memory|memory limit' "$out" | head -1)"
+	elif grep -qE 'max search depth too small|out of memory|memory limit|MEMLIM|Search not completed' "$out" && [ "$errors" = 0 ]; then
+		incomplete="search incomplete: $(grep -E 'max search depth|out of memory|memory limit|MEMLIM' "$out" | head -1)"
 	fi
 	found="$(grep -E '^pan:[0-9]+: ' "$out" 2>/dev/null | head -1 | sed 's/^pan:[0-9]*: //' || true)"
 	case "$expect" in
 	pass)
 		if [ -n "$incomplete" ]; then result="INCOMPLETE"; status=1; notes+=("$id: $incomplete")
 		elif [ "$errors" = 0 ]; then result="ok (errors: 0)"
-		else result="FAIL: $found"; status=1; notes+=("$id: $found (trail: $dir/trail.txt)")
+		else result="FAIL: $found"; status=1; notes+=("$id: $found (trail above; FORMAL_KEEP=1 keeps $dir)")
 		fi ;;
 	fail:* | known:*)
 		want="${expect#*:}"

@@ -280,8 +280,8 @@ inline load() {
 }
 
 /*
- * The fast paths of Acquire, Lock, AcquireTimeout, AcquireContext (o = 0) and
- * Release, Unlock (o = mutexLocked): atomic.LoadInt32(&l.state) == o &&
+ * The fast paths of Acquire, Lock, TryAcquire, AcquireTimeout, AcquireContext
+ * (o = 0) and Release, Unlock (o = mutexLocked): atomic.LoadInt32(&l.state) == o &&
  * atomic.CompareAndSwapInt32(&l.state, o, nw). Sets ok.
  */
 inline fastpath(o, nw) {
@@ -836,22 +836,14 @@ active [N] proctype goroutine()
 			fi;
 			release_returns()
 
-		:: op == TRY_ACQUIRE ->
-			/* [lock.go: TryAcquire]: if atomic.LoadInt32(&l.state)&mutexLocked != 0 */
-			op = 0;
-			load();
-			if
-			:: isset(s, L) -> res = false     /* return false */
-			:: else -> tryAcquireSlow()
-			fi;
-			acquire_returns()
-
 		:: else ->
 			/*
 			 * The call's timer fires, or its context is done, at some moment
 			 * of the call, maybe before it (fire), or not during it (!fire).
 			 * Calls that then behave alike are made the same call, so that
 			 * equal behaviours reach equal states:
+			 *   TryAcquire:  AcquireTimeout(d <= 0) (both: fast path, then
+			 *     tryAcquireSlow)
 			 *   AcquireTimeout(d > 0) or AcquireContext, !fire:  Acquire
 			 *   AcquireContext, fire: done is already closed at the select
 			 *     of acquireContextSlow (then tryAcquireSlow), or it closes
@@ -860,7 +852,7 @@ active [N] proctype goroutine()
 			d_step {
 				if
 				:: op == ACQUIRE -> op = THEN_SLOW
-				:: op == ACQ_TIMEOUT0 -> op = THEN_TRY
+				:: op == ACQ_TIMEOUT0 || op == TRY_ACQUIRE -> op = THEN_TRY
 				:: op == ACQ_TIMEOUT -> op = THEN_SLOW; if :: fire = true :: fire = false fi
 				:: op == ACQ_CONTEXT ->
 					if
@@ -871,13 +863,13 @@ active [N] proctype goroutine()
 				fi;
 				LIVE(waiting[_pid] = (op == THEN_SLOW))
 			};
-			/* [lock.go: Acquire] [lock.go: Lock] [lock.go: AcquireTimeout]
-			 * [lock.go: AcquireContext] */
+			/* [lock.go: Acquire] [lock.go: Lock] [lock.go: TryAcquire]
+			 * [lock.go: AcquireTimeout] [lock.go: AcquireContext] */
 			fastpath(0, L);
 			if
 			:: ok -> res = true
 			:: !ok && op == THEN_TRY ->
-				/* [lock.go: acquireTimeoutSlow] d <= 0;
+				/* TryAcquire; [lock.go: acquireTimeoutSlow] d <= 0;
 				 * [lock.go: acquireContextSlow] select { case <-done: } */
 				op = 0;
 				tryAcquireSlow()
