@@ -104,18 +104,16 @@ func newRun(cfg *config, sc Scenario, target Target) *run {
 func (r *run) execute() ([]history.Op, *Failure) {
 	// Clients wait at a spinning barrier rather than on a channel, so that
 	// those running when it opens start their first operations together.
-	var ready atomic.Int32
+	var ready, wg sync.WaitGroup
 	var start atomic.Bool
-	var wg sync.WaitGroup
+	ready.Add(len(r.clients))
 	for i, c := range r.clients {
 		wg.Add(1)
 		go r.client(c, r.sc.Clients[i], &ready, &start, &wg)
 	}
 	allDone := make(chan struct{})
 	go func() { wg.Wait(); close(allDone) }()
-	for int(ready.Load()) < len(r.clients) {
-		runtime.Gosched()
-	}
+	ready.Wait()
 	start.Store(true)
 
 	stuck := r.watch(allDone)
@@ -143,7 +141,7 @@ func (r *run) execute() ([]history.Op, *Failure) {
 	return h, stuck
 }
 
-func (r *run) client(c *client, steps []Step, ready *atomic.Int32, start *atomic.Bool, wg *sync.WaitGroup) {
+func (r *run) client(c *client, steps []Step, ready *sync.WaitGroup, start *atomic.Bool, wg *sync.WaitGroup) {
 	defer wg.Done()
 	defer func() {
 		c.done.Store(true)
@@ -154,7 +152,7 @@ func (r *run) client(c *client, steps []Step, ready *atomic.Int32, start *atomic
 		c.gid.Store(goid())
 	}
 	rng := rand.New(rand.NewPCG(rand.Uint64(), uint64(c.id)))
-	ready.Add(1)
+	ready.Done()
 	for !start.Load() {
 		runtime.Gosched()
 	}
