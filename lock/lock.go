@@ -109,7 +109,8 @@ func (l *Lock) Release() error {
 }
 
 // Unlock is [Lock.Release] for [sync.Locker]. Unlike Release it panics if l
-// is not locked, as [sync.Mutex.Unlock] does.
+// is not locked, with a panic that can be recovered ([sync.Mutex.Unlock]
+// stops the program with a fatal error instead).
 func (l *Lock) Unlock() {
 	if atomic.LoadInt32(&l.state) != mutexLocked || !atomic.CompareAndSwapInt32(&l.state, mutexLocked, 0) {
 		l.unlockSlow()
@@ -148,6 +149,8 @@ Invariants (whenever mu is not held):
 	I2  starving => locked && waiters > 0. Starving is set only by a CAS
 	    that also sees locked; a release in starving mode keeps locked set;
 	    whoever empties the queue under mu clears starving in the same CAS.
+	    (One exception, harmless: a hand-off already under way when
+	    starving mode ends; see handOff.)
 	I3  woken is owned by exactly one party: the releaser between its CAS
 	    and its pop, then the popped waiter, which clears it when it takes
 	    the lock, re-queues, or gives up. A releaser that finds the queue
@@ -191,17 +194,18 @@ held at the moment of its last CAS.
 
 Fairness: newcomers may barge past parked waiters (that is what makes the
 lock fast), and a woken waiter that loses re-queues at the front. Spinners
-do not claim woken (unlike sync.Mutex, whose spinners can keep the queue
-head from ever being woken), so every release that finds waiters and no
-woken waiter wakes the head. A head that has waited more than 1ms (counted
-from its first park) sets starving the first time it is woken and loses,
-and the next release hands it the lock. Hand-off is FIFO and newcomers
-queue behind, so once starving is set the queue is served in order.
-Starving is cleared when the queue empties, or by a handed-off waiter that
-waited under 1ms (the queue moves fast: back to throughput mode). Bound: as
-long as the lock keeps being released, a waiter gets it after the waiters
-ahead of it, each within about 1ms plus two releases and the scheduler's
-wake-up latency; cancellations only shorten the queue.
+do not claim woken (unlike sync.Mutex, whose spinners keep the queue head
+from being woken for as long as they keep catching the lock), so every
+release that finds waiters and no woken waiter wakes the head. A head that
+has waited more than 1ms (counted from its first park) sets starving the
+first time it is woken and loses, and the next release hands it the lock.
+Hand-off is FIFO and newcomers queue behind, so once starving is set the
+queue is served in order. Starving is cleared when the queue empties, or by
+a handed-off waiter that waited under 1ms (the queue moves fast: back to
+throughput mode). Bound: as long as the lock keeps being released, a waiter
+gets it after the waiters ahead of it, each within about 1ms plus two
+releases and the scheduler's wake-up latency; cancellations only shorten
+the queue.
 */
 
 const (
@@ -213,7 +217,8 @@ const (
 
 	starvationThreshold = time.Millisecond
 	spinTries           = 4   // busy-wait rounds while the lock is held
-	spinLoads           = 100 // busy-wait loads between attempts
+	spinLoads           = 4   // loads of the word per round
+	spinPause           = 100 // pause iterations (~150ns) before each load
 )
 
 // Spinning only helps when another CPU can run the holder. GOMAXPROCS can
@@ -321,6 +326,7 @@ func (l *Lock) acquireSlow(timeout time.Duration, done <-chan struct{}) bool {
 				break
 			}
 			for j := 0; j < spinLoads && l.load()&mutexLocked != 0; j++ {
+				pause(spinPause)
 			}
 		}
 
@@ -390,14 +396,28 @@ func (l *Lock) acquireSlow(timeout time.Duration, done <-chan struct{}) bool {
 	}
 }
 
+// pause burns a little CPU without touching memory (Go has no PAUSE
+// instruction), so that a spinning goroutine does not keep pulling the lock's
+// cache line away from the holder, which needs it to release.
+//
+//go:noinline
+func pause(n int) int {
+	x := n
+	for i := 0; i < n; i++ {
+		x = x*1664525 + 1013904223
+	}
+	return x
+}
+
 func stopTimer(t *time.Timer) {
 	if t != nil {
 		t.Stop()
 	}
 }
 
-// clearStarving leaves hand-off mode. Safe at any time: it only lets
-// newcomers barge again.
+// clearStarving leaves hand-off mode. It does not take mu, so a releaser
+// already inside handOff may still hand the lock over afterwards (see
+// handOff).
 func (l *Lock) clearStarving() {
 	for {
 		s := l.load()
@@ -484,8 +504,15 @@ func (l *Lock) unlockSlow() {
 	}
 }
 
-// handOff passes the (still locked) lock to the queue head. It reports
-// false, doing nothing, if the lock is no longer in starving mode.
+// handOff passes the lock to the queue head. It reports false, doing
+// nothing, if the lock is no longer in starving mode when it looks, under
+// mu. Starving mode can end after that look (clearStarving does not take
+// mu); then, and only if the lock was released twice for one acquisition,
+// the head is handed a lock that the second release has already freed. The
+// spin model (formal/, "stale hand-off") finds this interleaving and checks
+// that the history stays linearizable: the head's acquisition and that
+// release take effect at the same step. With only holders releasing it
+// cannot happen.
 func (l *Lock) handOff() bool {
 	l.mu.Lock()
 	if l.load()&mutexStarving == 0 {
