@@ -14,130 +14,18 @@ import (
 	"time"
 
 	"github.com/lockcheck/lockcheck/sim"
+	"github.com/lockcheck/lockcheck/zoo"
 )
 
-// chanLock is a correct lock: a channel with room for one token.
-type chanLock chan struct{}
+// chanLock is a correct lock: zoo's channel lock, which the locks below
+// build on.
+type chanLock = zoo.Channel
 
-func newChanLock() sim.Lock { return make(chanLock, 1) }
+func newChanLock() sim.Lock { return zoo.NewChannel() }
 
-func (l chanLock) Acquire() { l <- struct{}{} }
-func (l chanLock) TryAcquire() bool {
-	select {
-	case l <- struct{}{}:
-		return true
-	default:
-		return false
-	}
-}
-func (l chanLock) AcquireTimeout(d time.Duration) bool {
-	if l.TryAcquire() {
-		return true
-	}
-	if d <= 0 {
-		return false
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case l <- struct{}{}:
-		return true
-	case <-t.C:
-		return false
-	}
-}
-func (l chanLock) AcquireContext(ctx context.Context) error {
-	if l.TryAcquire() {
-		return nil
-	}
-	select {
-	case l <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-func (l chanLock) Release() error {
-	select {
-	case <-l:
-		return nil
-	default:
-		return errNotLocked
-	}
-}
-func (l chanLock) Locked() bool { return len(l) == 1 }
+var errNotLocked = zoo.ErrNotLocked
 
-type simpleErr string
-
-func (e simpleErr) Error() string { return string(e) }
-
-const errNotLocked = simpleErr("not locked")
-
-// racyLock checks and then sets with two separate atomic operations.
-type racyLock struct{ held atomic.Bool }
-
-func (l *racyLock) Acquire() {
-	for !l.TryAcquire() {
-		time.Sleep(time.Microsecond)
-	}
-}
-func (l *racyLock) TryAcquire() bool {
-	if l.held.Load() {
-		return false
-	}
-	l.held.Store(true)
-	return true
-}
-func (l *racyLock) Release() error {
-	if !l.held.Swap(false) {
-		return errNotLocked
-	}
-	return nil
-}
-
-// lostWakeLock forgets to wake a waiter that registered after the
-// releaser looked.
-type lostWakeLock struct {
-	mu      sync.Mutex
-	held    bool
-	waiters []chan struct{}
-}
-
-func (l *lostWakeLock) TryAcquire() bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.held {
-		return false
-	}
-	l.held = true
-	return true
-}
-func (l *lostWakeLock) Acquire() {
-	for !l.TryAcquire() {
-		ch := make(chan struct{})
-		l.mu.Lock()
-		l.waiters = append(l.waiters, ch)
-		l.mu.Unlock()
-		<-ch // bug: parks without re-checking; a release in between found no waiter
-	}
-}
-func (l *lostWakeLock) Release() error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if !l.held {
-		return errNotLocked
-	}
-	l.held = false
-	if len(l.waiters) > 0 {
-		close(l.waiters[0])
-		l.waiters = l.waiters[1:]
-	}
-	return nil
-}
-
-// handOffLock hands the lock to the first queued waiter even when that
-// waiter has timed out and left: the lock stays locked with nobody holding
-// it, and the next waiters wait forever.
+// noWakeLock's release never wakes a waiter.
 type noWakeLock struct {
 	mu      sync.Mutex
 	held    bool
@@ -271,9 +159,9 @@ func TestDetectors(t *testing.T) {
 	}{
 		{"channel lock passes", newChanLock, "", nil},
 		{"slow lock is not stuck", func() sim.Lock { return &slowLock{chanLock: make(chanLock, 1)} }, "", []sim.Option{sim.WithDuration(time.Second)}},
-		{"sync.Mutex without unlocked releases", func() sim.Lock { return &mutexLock{} }, "", []sim.Option{sim.WithoutUnlockedRelease()}},
-		{"check-then-set is not linearizable", func() sim.Lock { return &racyLock{} }, sim.Violation, nil},
-		{"lost wake-up is stuck", func() sim.Lock { return &lostWakeLock{} }, sim.Stuck, nil},
+		{"sync.Mutex without unlocked releases", func() sim.Lock { return new(zoo.Mutex) }, "", []sim.Option{sim.WithoutUnlockedRelease()}},
+		{"check-then-set is not linearizable", func() sim.Lock { return new(zoo.CheckThenSet) }, sim.Violation, nil},
+		{"lost wake-up is stuck", func() sim.Lock { return new(zoo.LostWakeup) }, sim.Stuck, nil},
 		{"release that wakes nobody is stuck", newNoWakeLock, sim.Stuck, nil},
 		{"blocking try_acquire is stuck", func() sim.Lock { return blockingTryLock{make(chanLock, 1)} }, sim.Stuck, nil},
 		{"try_acquire blocked behind a waiter is stuck", newTurnstile, sim.Stuck, nil},
