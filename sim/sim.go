@@ -150,7 +150,8 @@ func WithMaxSteps(n int) Option { return func(c *config) { c.maxSteps = max(1, n
 func WithoutUnlockedRelease() Option { return func(c *config) { c.unlockedRelease = false } }
 
 // WithStuckTimeout sets how long waiters may make no progress after the
-// lock was released before the run is declared stuck (default 500ms). Only
+// lock was released before the run is declared stuck (default 500ms; 2s
+// for Run, whose targets live in other processes). Only
 // time in which the harness itself ran on schedule counts.
 func WithStuckTimeout(d time.Duration) Option { return func(c *config) { c.stuck = d } }
 
@@ -248,10 +249,17 @@ func Check(t *testing.T, newLock func() Lock, opts ...Option) {
 // command: it searches for a failure of the targets newTarget makes (one
 // per run) and returns what it found. The error is for bad options or a
 // target that cannot be made; a failure of the lock is in the Report.
+//
+// A target in another process is not covered by the in-process liveness
+// veto, and its process may be starved while this one is not, so Run's
+// default stuck timeout is longer: 2s.
 func Run(newTarget func() (Target, error), opts ...Option) (*Report, error) {
 	prepareRapid()
-	return runSearch(&quietTB{}, newTarget, opts)
+	return runSearch(&quietTB{}, newTarget, append([]Option{WithStuckTimeout(outOfProcessStuck)}, opts...))
 }
+
+// outOfProcessStuck is Run's default stuck timeout.
+const outOfProcessStuck = 2 * time.Second
 
 // RunLock is Run for an in-process lock.
 func RunLock(newLock func() Lock, opts ...Option) (*Report, error) {
