@@ -96,13 +96,7 @@ func BenchmarkUncontended(b *testing.B) {
 			l.Unlock()
 		}
 	})
-	b.Run("impl=mutex", func(b *testing.B) {
-		var m sync.Mutex
-		for b.Loop() {
-			m.Lock()
-			m.Unlock()
-		}
-	})
+	b.Run("impl=mutex", benchMutexLockUnlock)
 	b.Run("impl=chan", func(b *testing.B) {
 		c := newChanLock()
 		for b.Loop() {
@@ -199,13 +193,7 @@ func BenchmarkTimedFree(b *testing.B) {
 			}
 		}
 	})
-	b.Run("impl=mutex", func(b *testing.B) {
-		var m sync.Mutex
-		for b.Loop() {
-			m.Lock()
-			m.Unlock()
-		}
-	})
+	b.Run("impl=mutex", benchMutexLockUnlock)
 	b.Run("impl=chantimer", func(b *testing.B) {
 		c := newChanLock()
 		for b.Loop() {
@@ -248,13 +236,7 @@ func BenchmarkContextFree(b *testing.B) {
 			}
 		}
 	})
-	b.Run("impl=mutex", func(b *testing.B) {
-		var m sync.Mutex
-		for b.Loop() {
-			m.Lock()
-			m.Unlock()
-		}
-	})
+	b.Run("impl=mutex", benchMutexLockUnlock)
 	b.Run("impl=chan", func(b *testing.B) {
 		c := newChanLock()
 		for b.Loop() {
@@ -508,4 +490,14 @@ func handoff(b *testing.B, g int, lockFn, unlockFn func()) {
 	b.ReportMetric(float64(all.quantile(0.99)), "p99-ns")
 	b.ReportMetric(float64(all.max), "max-ns")
 	b.ReportMetric(float64(hi)/float64(max(lo, 1)), "max/min")
+}
+
+// benchMutexLockUnlock is the baseline of the uncontended benchmarks:
+// sync.Mutex's Lock and Unlock.
+func benchMutexLockUnlock(b *testing.B) {
+	var m sync.Mutex
+	for b.Loop() {
+		m.Lock()
+		m.Unlock()
+	}
 }

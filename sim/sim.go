@@ -115,7 +115,6 @@ type config struct {
 	seed            uint64
 	ctx             context.Context
 	inProcess       bool
-	name            string
 }
 
 // Option configures Check and Run.
@@ -187,7 +186,7 @@ func newConfig(opts []Option) (*config, error) {
 		duration: 3 * time.Second, shrink: 10 * time.Second, repeat: 10,
 		minClients: 2, maxClients: 8, maxSteps: 6, unlockedRelease: true,
 		grace: 1 * time.Millisecond, stuck: 500 * time.Millisecond,
-		deadline: 10 * time.Second, checkTimeout: 10 * time.Second, name: "lockcheck",
+		deadline: 10 * time.Second, checkTimeout: 10 * time.Second,
 		ctx: context.Background(),
 	}
 	for _, o := range opts {
@@ -234,7 +233,7 @@ func Check(t *testing.T, newLock func() Lock, opts ...Option) {
 		}
 	}
 	rep, err := runSearch(&testTB{t: t}, sharedTarget(newLock),
-		append([]Option{WithProgress(logProgress), func(c *config) { c.inProcess = true; c.name = t.Name() }}, opts...))
+		append([]Option{WithProgress(logProgress), func(c *config) { c.inProcess = true }}, opts...))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"context"
@@ -108,6 +109,22 @@ func (l *turnstileLock) Release() error {
 	}
 }
 
+// livelockLock's Acquire, finding the lock held, spins until the test ends:
+// its waiter stays runnable, so only the global deadline ends the run.
+type livelockLock struct {
+	chanLock
+	over *atomic.Bool
+}
+
+func (l livelockLock) Acquire() {
+	if l.TryAcquire() {
+		return
+	}
+	for !l.over.Load() { // the test's end stops the leaked spinners
+		runtime.Gosched()
+	}
+}
+
 // panicLock panics on a release of an unlocked lock.
 type panicLock struct{ chanLock }
 
@@ -204,6 +221,22 @@ func TestDetectors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLivelock: a waiter that keeps running is never called stuck by the
+// stuck timeout (it may be a slow lock), but the global deadline reports it.
+func TestLivelock(t *testing.T) {
+	var over atomic.Bool
+	defer over.Store(true)
+	rep, err := sim.RunLock(func() sim.Lock { return livelockLock{zoo.NewChannel(), &over} },
+		sim.WithDeadline(300*time.Millisecond), sim.WithStuckTimeout(50*time.Millisecond),
+		sim.WithDuration(30*time.Second), sim.WithShrinkTime(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Failure == nil || rep.Failure.Kind != sim.Stuck || !strings.Contains(rep.Failure.Summary, "global deadline") {
+		t.Fatalf("got %v, want a stuck run ended by the global deadline", rep.Failure)
 	}
 }
 
