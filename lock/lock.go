@@ -48,11 +48,7 @@ func (l *Lock) Acquire() {
 }
 
 // Lock is [Lock.Acquire]; with [Lock.Unlock] it makes l a [sync.Locker].
-func (l *Lock) Lock() {
-	if atomic.LoadInt32(&l.state) != 0 || !atomic.CompareAndSwapInt32(&l.state, 0, mutexLocked) {
-		l.acquireSlow(-1, nil)
-	}
-}
+func (l *Lock) Lock() { l.Acquire() }
 
 // TryAcquire acquires l if it is free and reports whether it did.
 // It never blocks. It is Python's lock.acquire(blocking=False).
