@@ -57,6 +57,7 @@ type Failure struct {
 	Err       error  // with TargetFailed: the target's error (see Target)
 
 	marks map[[2]int]string // (client, slot) → mark, before History is known
+	lock  model.Semantics   // of the lock under test
 	check history.Result
 }
 
@@ -71,6 +72,9 @@ func (f *Failure) Error() string {
 			label = "scenario (rapid found no smaller one that fails the same way)"
 		}
 		fmt.Fprintf(&b, "\n%s: %s\n", label, f.Scenario)
+		if f.lock != model.Unowned {
+			fmt.Fprintf(&b, "(the lock is %s: a client that holds it when its script ends releases it, as its last operations)\n", f.lock)
+		}
 	}
 	if len(f.History) > 0 {
 		fmt.Fprintf(&b, "\nhistory (time runs down; one column per client):\n%s", history.Timeline(f.History, f.Marks))
@@ -105,6 +109,8 @@ type config struct {
 	maxClients      int
 	maxSteps        int
 	unlockedRelease bool
+	owned           bool // WithOwnership
+	reentrant       bool // WithReentrancy
 	grace           time.Duration
 	stuck           time.Duration
 	deadline        time.Duration
@@ -448,7 +454,7 @@ func (s *search) once(sc Scenario) *Failure {
 	s.record(h)
 	s.report()
 	if f == nil || f.Kind == Stuck || f.Kind == Contract {
-		res := history.Check(h, s.cfg.checkTimeout)
+		res := history.CheckOf(h, s.cfg.lock(), s.cfg.checkTimeout)
 		switch {
 		case f != nil && f.Kind == Contract:
 			f.check = res // for the visualization; the broken contract is the finding
@@ -467,7 +473,7 @@ func (s *search) once(sc Scenario) *Failure {
 		}
 	}
 	if f != nil {
-		f.Scenario, f.History = sc, h
+		f.Scenario, f.History, f.lock = sc, h, s.cfg.lock()
 		if f.marks != nil {
 			f.Marks = slotMarks(h, f.marks)
 		}
@@ -510,7 +516,7 @@ func (s *search) record(h []history.Op) {
 	path := filepath.Join(s.cfg.recordDir, fmt.Sprintf("history-%06d.jsonl", s.rep.Histories))
 	f, err := os.Create(path)
 	if err == nil {
-		err = history.Write(f, h)
+		err = history.WriteMeta(f, h, history.Meta{Lock: s.cfg.lock()})
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
