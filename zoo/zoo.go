@@ -86,7 +86,7 @@ func broken() []Entry {
 			Bug: "Release recovers x/sync/semaphore's over-release panic, but the semaphore's count is already corrupted"},
 		{Name: "owned-any-release", New: func() sim.Lock { return NewAnyRelease() }, Expect: sim.Violation,
 			Options: []sim.Option{sim.WithOwnership()},
-			Bug:     "an owned lock whose Release skips the owner check: a goroutine that holds nothing frees another's lock"},
+			Bug:     "an owned lock whose Release skips the owner check: a client that holds nothing frees another's lock"},
 		{Name: "reentrant-no-count", New: func() sim.Lock { return NewReentrantNoCount() }, Expect: sim.Violation,
 			Options: []sim.Option{sim.WithReentrancy()},
 			Bug:     "a reentrant lock that keeps no count: the holder's first release frees the lock however often it acquired"},
