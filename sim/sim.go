@@ -56,8 +56,11 @@ type Failure struct {
 	HTML      string // path of porcupine's visualization of History, if written
 	Err       error  // with TargetFailed: the target's error (see Target)
 
+	// Lock is the semantics the lock was checked with (WithOwnership,
+	// WithReentrancy): the model that judged History.
+	Lock model.Semantics
+
 	marks map[[2]int]string // (client, slot) → mark, before History is known
-	lock  model.Semantics   // of the lock under test
 	check history.Result
 }
 
@@ -72,8 +75,8 @@ func (f *Failure) Error() string {
 			label = "scenario (rapid found no smaller one that fails the same way)"
 		}
 		fmt.Fprintf(&b, "\n%s: %s\n", label, f.Scenario)
-		if f.lock != model.Unowned {
-			fmt.Fprintf(&b, "(the lock is %s: a client that holds it when its script ends releases it, as its last operations)\n", f.lock)
+		if f.Lock != model.Unowned {
+			fmt.Fprintf(&b, "(the lock is %s: a client that holds it when its script ends releases it, as its last operations)\n", f.Lock)
 		}
 	}
 	if len(f.History) > 0 {
@@ -222,7 +225,8 @@ func newConfig(opts []Option) (*config, error) {
 // Check tests the lock that newLock makes: rapid generates concurrent
 // scenarios, each runs on real goroutines against a fresh lock (several
 // times), porcupine checks every history for linearizability against
-// model.Model, and the harness watches for stuck waiters. Check fails t
+// model.Model (or the owned models, see WithOwnership), and the harness
+// watches for stuck waiters. Check fails t
 // with the minimized failing scenario, its history as a timeline, and the
 // path of porcupine's visualization. It logs how many histories and
 // operations it checked.
@@ -473,7 +477,7 @@ func (s *search) once(sc Scenario) *Failure {
 		}
 	}
 	if f != nil {
-		f.Scenario, f.History, f.lock = sc, h, s.cfg.lock()
+		f.Scenario, f.History, f.Lock = sc, h, s.cfg.lock()
 		if f.marks != nil {
 			f.Marks = slotMarks(h, f.marks)
 		}
