@@ -55,8 +55,9 @@ type run struct {
 	kick     chan struct{} // wakes the watchdog when parked reaches active
 	lockstep bool          // clients meet before each step (see rendezvous)
 	arrived  []atomic.Int32
-	rescuing chan struct{}  // closed when the harness's rescue release has been recorded; nil if none ran
-	own      []atomic.Int32 // with an owned lock: what each client holds (see owned.go)
+	rescuing chan struct{} // closed when the harness's rescue release has been recorded; nil if none ran
+
+	own []atomic.Int32 // with an owned lock: what each client holds (see owned.go)
 
 	ctx    context.Context
 	cancel context.CancelFunc
