@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/lockcheck/lockcheck/history"
 	"github.com/lockcheck/lockcheck/model"
 )
 
@@ -192,6 +193,19 @@ func (r *run) ownedStuckReason(waiting []*client) string {
 		return fmt.Sprintf("%s waited for %v without progress while no client held the lock (every acquisition that returned had been released): a lost wake-up, or a release that left the lock locked", who, r.cfg.stuck)
 	}
 	return fmt.Sprintf("%s waited for %v without progress; the lock was held by %s, and only the holder may release an owned lock", who, r.cfg.stuck, strings.Join(holders, ", "))
+}
+
+// ownershipHint suggests WithOwnership when an unowned lock's violation is
+// a refused release: the first sign of an owned lock checked as unowned.
+func (s *search) ownershipHint(h []history.Op, res history.Result) string {
+	if s.cfg.owned || res.Culprit < 0 {
+		return ""
+	}
+	if op := h[res.Culprit]; op.Input.Kind != model.Release || op.Output.Pending || op.Output.OK {
+		return ""
+	}
+	return "\nIf only the holder may release this lock (an owned lock, like Java's ReentrantLock or Python's RLock), " +
+		"check it with sim.WithOwnership() or sim.WithReentrancy() (lockcheck drive --owned or --reentrant)."
 }
 
 // unblockOwned tries to let the clients of a stuck run that are still

@@ -124,6 +124,10 @@ func TestOwnership(t *testing.T) {
 			case c.want != "" && c.want != "any" && rep.Failure.Kind != c.want:
 				t.Fatalf("failure kind %s, want %s:\n%v", rep.Failure.Kind, c.want, rep.Failure)
 			}
+			if f := rep.Failure; f != nil && c.opts == nil && strings.Contains(f.Summary, "release() → error (marked ◀)") &&
+				!strings.Contains(f.Summary, "sim.WithOwnership()") {
+				t.Errorf("a refused release is the culprit, and no hint at WithOwnership in %q", f.Summary)
+			}
 			t.Logf("%d histories; %v", rep.Histories, rep.Failure)
 		})
 	}

@@ -463,7 +463,7 @@ func (s *search) once(sc Scenario) *Failure {
 		case f != nil && f.Kind == Contract:
 			f.check = res // for the visualization; the broken contract is the finding
 		case res.Verdict == history.NotLinearizable:
-			f = &Failure{Kind: Violation, check: res, Marks: map[int]string{}, Summary: violationSummary(h, res)}
+			f = &Failure{Kind: Violation, check: res, Marks: map[int]string{}, Summary: violationSummary(h, res) + s.ownershipHint(h, res)}
 			if res.Culprit >= 0 {
 				f.Marks[res.Culprit] = "◀ cannot be linearized"
 			}
