@@ -118,3 +118,25 @@ func ExampleWrite() {
 	// {"process":2,"type":"invoke","f":"release","note":"harness"}
 	// {"process":2,"type":"ok","f":"release","value":true,"note":"harness"}
 }
+
+// A history file of an owned lock says so on its header line; ReadMeta
+// returns it and CheckOf checks with the matching model. Client 1 released
+// client 0's lock: legal for an unowned lock, a bug of an owned one.
+func ExampleReadMeta() {
+	file := `{"lock": "owned"}
+{"process": 0, "type": "invoke", "f": "acquire"}
+{"process": 0, "type": "ok", "f": "acquire"}
+{"process": 1, "type": "invoke", "f": "release"}
+{"process": 1, "type": "ok", "f": "release", "value": true}
+`
+	h, meta, err := history.ReadMeta(strings.NewReader(file))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(meta.Lock, history.CheckOf(h, meta.Lock, 0).Verdict)
+	fmt.Println(model.Unowned, history.CheckOf(h, model.Unowned, 0).Verdict)
+	// Output:
+	// owned not linearizable
+	// unowned linearizable
+}

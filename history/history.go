@@ -41,12 +41,19 @@ type Result struct {
 	Culprit int
 	// Info is porcupine's linearization information, for Visualize.
 	Info porcupine.LinearizationInfo
+
+	lock model.Semantics // the model that checked it
 }
 
-// Operations converts h to porcupine operations. Operations that never
-// returned get return times after every other event, so that they may be
-// linearized at any point after their call.
-func Operations(h []Op) []porcupine.Operation {
+// Operations converts h to porcupine operations of model.Model. Operations
+// that never returned get return times after every other event, so that
+// they may be linearized at any point after their call.
+func Operations(h []Op) []porcupine.Operation { return OperationsOf(h, model.Unowned) }
+
+// OperationsOf converts h to porcupine operations of lock's model (see
+// model.Semantics.Model), as Operations does: for an owned lock, each input
+// is a model.OwnedInput whose client is the operation's Client.
+func OperationsOf(h []Op, lock model.Semantics) []porcupine.Operation {
 	var last int64
 	for _, op := range h {
 		last = max(last, op.Call)
@@ -65,7 +72,11 @@ func Operations(h []Op) []porcupine.Operation {
 		if op.Note != "" {
 			meta = op.Note
 		}
-		ops[i] = porcupine.Operation{ClientId: op.Client, Input: op.Input, Output: op.Output,
+		var in any = op.Input
+		if lock == model.Owned || lock == model.Reentrant {
+			in = model.OwnedInput{Input: op.Input, Client: op.Client}
+		}
+		ops[i] = porcupine.Operation{ClientId: op.Client, Input: in, Output: op.Output,
 			Call: op.Call, Return: ret, Metadata: meta}
 	}
 	return ops
@@ -73,9 +84,15 @@ func Operations(h []Op) []porcupine.Operation {
 
 // Check decides whether h is linearizable with respect to model.Model,
 // giving up after timeout (0 means no limit) with the verdict Unknown.
-func Check(h []Op, timeout time.Duration) Result {
-	res, info := porcupine.CheckOperationsVerbose(model.Model, Operations(h), timeout)
-	r := Result{Culprit: -1, Info: info}
+func Check(h []Op, timeout time.Duration) Result { return CheckOf(h, model.Unowned, timeout) }
+
+// CheckOf is Check for a lock of the given semantics: it checks h against
+// lock.Model() (model.Model, model.OwnedModel or model.ReentrantModel), with
+// each operation's Client as its owner. A history read from a file is
+// checked with the semantics of its header (see ReadMeta).
+func CheckOf(h []Op, lock model.Semantics, timeout time.Duration) Result {
+	res, info := porcupine.CheckOperationsVerbose(lock.Model(), OperationsOf(h, lock), timeout)
+	r := Result{Culprit: -1, Info: info, lock: lock}
 	switch res {
 	case porcupine.Ok:
 		r.Verdict = Linearizable
@@ -125,9 +142,9 @@ func culprit(h []Op, info porcupine.LinearizationInfo) int {
 }
 
 // Visualize writes porcupine's HTML visualization of a checked history to
-// path.
+// path, with the model that checked it.
 func Visualize(r Result, path string) error {
-	return porcupine.VisualizePath(model.Model, r.Info, path)
+	return porcupine.VisualizePath(r.lock.Model(), r.Info, path)
 }
 
 // Clients returns the number of clients of h: one more than the largest

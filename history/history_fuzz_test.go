@@ -38,6 +38,9 @@ func FuzzRead(f *testing.F) {
 		`{"process":1048576,"type":"invoke","f":"locked"}` + "\n" + `{"process":1048576,"type":"ok","f":"locked","value":false}`,
 		`{"process":0,"type":"invoke","f":"release","note":"\u00e9\ud800"}` + "\r\n" + `{"process":0,"type":"ok","f":"release","value":false}`,
 		`{"process":0,"type":"invoke","f":"acquire_context"}` + "\n" + `{"process":0,"type":"info","f":"acquire_context"}`,
+		`{"lock":"reentrant"}` + "\n" + `{"process":0,"type":"invoke","f":"acquire"}`,
+		`{"lock":"owned","process":0,"type":"invoke","f":"acquire"}`,
+		`{"lock":"unowned"}` + "\n" + `{"lock":"owned"}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -56,13 +59,20 @@ func FuzzRead(f *testing.F) {
 			}
 			return
 		}
+		_, meta, err := history.ReadMeta(bytes.NewReader(data))
+		if err != nil {
+			t.Fatalf("Read accepted what ReadMeta rejects: %v", err)
+		}
 		var buf bytes.Buffer
-		if err := history.Write(&buf, h); err != nil {
+		if err := history.WriteMeta(&buf, h, meta); err != nil {
 			t.Fatalf("Write: %v", err)
 		}
-		back, err := history.Read(bytes.NewReader(buf.Bytes()))
+		back, backMeta, err := history.ReadMeta(bytes.NewReader(buf.Bytes()))
 		if err != nil {
 			t.Fatalf("reading what Write wrote: %v\n%s", err, buf.Bytes())
+		}
+		if backMeta != meta {
+			t.Fatalf("round trip: header %+v, want %+v\n%s", backMeta, meta, buf.Bytes())
 		}
 		if len(back) != len(h) {
 			t.Fatalf("round trip: %d operations, want %d\n%s", len(back), len(h), buf.Bytes())

@@ -38,6 +38,9 @@ func TestReadErrors(t *testing.T) {
 		{"value_not_bool", 2, "not a JSON object"},
 		{"array_after_blank_lines", 4, "not a JSON object"},
 		{"not_json", 1, "not a JSON object"},
+		{"unknown_lock", 1, `unknown "lock" "recursive"`},
+		{"late_header", 3, `the "lock" header must come before the first event`},
+		{"header_with_type", 1, `the "lock" header is a line of its own`},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			data, err := os.ReadFile(filepath.Join("testdata", "bad", tc.file+".jsonl"))

@@ -13,4 +13,9 @@
 // ended, an "info" entry of a recorded history) may or may not have taken
 // effect; the model keeps both possibilities. Its state is therefore the set of
 // states the lock may be in.
+//
+// An owned lock (see [Semantics]) also remembers who holds it and, if it is
+// reentrant, how many times: [OwnedModel] and [ReentrantModel] take
+// [OwnedInput] inputs, which name the client that called, and their state is
+// the set of [Hold] values the lock may be in.
 package model

@@ -87,3 +87,35 @@ func ExampleDescribe() {
 	// locked() → true
 	// acquire() → ?
 }
+
+// An owned lock may be released only by its holder: client 1's release of
+// client 0's lock must report an error. The same history is linearizable
+// for an unowned lock, whose release by client 1 frees it.
+func ExampleSemantics_Model() {
+	acquire := model.OwnedInput{Input: model.Input{Kind: model.Acquire}, Client: 0}
+	release := model.OwnedInput{Input: model.Input{Kind: model.Release}, Client: 1}
+	history := []porcupine.Operation{
+		{ClientId: 0, Input: acquire, Output: model.Output{OK: true}, Call: 0, Return: 1},
+		{ClientId: 1, Input: release, Output: model.Output{OK: true}, Call: 2, Return: 3},
+	}
+	fmt.Println(porcupine.CheckOperations(model.Owned.Model(), history))
+	history[1].Output = model.Output{OK: false}
+	fmt.Println(porcupine.CheckOperations(model.Owned.Model(), history))
+	// Output:
+	// false
+	// true
+}
+
+// StepOwned is the owned lock's state machine: a reentrant lock counts its
+// holder's acquisitions.
+func ExampleStepOwned() {
+	s := model.Holds{model.Unlocked}
+	for _, k := range []model.Kind{model.Acquire, model.TryAcquire, model.Release} {
+		s = model.StepOwned(s, model.OwnedInput{Input: model.Input{Kind: k}, Client: 3}, model.Output{OK: true}, true)
+		fmt.Println(s)
+	}
+	// Output:
+	// held by client 3
+	// held by client 3 (2 times)
+	// held by client 3
+}

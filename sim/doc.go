@@ -38,6 +38,12 @@
 //     Slow or paused locks are not stuck: see WithStuckTimeout.
 //   - A panic, or AcquireContext failing while its context is not done,
 //     breaks the contract.
+//   - An owned lock (WithOwnership, WithReentrancy) is checked against
+//     model.OwnedModel or model.ReentrantModel: every client is its own
+//     owner, a release by a client that does not hold the lock must report
+//     an error and change nothing, and the harness never releases a lock a
+//     client holds (the client releases it at the end of its script). A
+//     reentrant holder's acquire that blocks is stuck.
 //
 // A porcupine timeout is reported as Inconclusive, never as a pass.
 package sim

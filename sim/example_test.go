@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lockcheck/lockcheck/sim"
+	"github.com/lockcheck/lockcheck/zoo"
 )
 
 // With sim.Check, a test of your lock is one line:
@@ -119,4 +120,20 @@ func ExampleFailure() {
 	//   1  release() → ok  ◀ cannot be linearized
 	//   2                                          try_acquire() → true
 	//   3                                          release() → ok
+}
+
+// An owned lock is checked with WithOwnership, a reentrant one with
+// WithReentrancy: each client is its own owner (here, its goroutine). The
+// zoo's reentrant mutex passes as reentrant, and fails as merely owned, since
+// its holder's try_acquire succeeds.
+func ExampleWithReentrancy() {
+	newLock := func() sim.Lock { return zoo.NewReentrantMutex() }
+	rep, _ := sim.RunLock(newLock, sim.WithReentrancy(), sim.WithDuration(time.Second))
+	fmt.Println("reentrant:", rep.Failure == nil)
+
+	rep, _ = sim.RunLock(newLock, sim.WithOwnership(), sim.WithShrinkTime(0))
+	fmt.Println("owned:", rep.Failure.Kind)
+	// Output:
+	// reentrant: true
+	// owned: linearizability violation
 }

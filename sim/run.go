@@ -57,6 +57,8 @@ type run struct {
 	arrived  []atomic.Int32
 	rescuing chan struct{} // closed when the harness's rescue release has been recorded; nil if none ran
 
+	own []atomic.Int32 // with an owned lock: what each client holds (see owned.go)
+
 	ctx    context.Context
 	cancel context.CancelFunc
 
@@ -74,6 +76,7 @@ type client struct {
 	cur   atomic.Int32 // 1 + the index of the slot in flight, or 0
 	done  atomic.Bool
 	gid   atomic.Int64 // goroutine id, for the in-process liveness veto
+	tail  bool         // releasing what it holds after its script (owned locks); the client's goroutine's alone
 }
 
 type slot struct {
@@ -90,8 +93,9 @@ func newRun(cfg *config, sc Scenario, target Target) *run {
 	r.lockstep = rand.IntN(2) == 0
 	r.arrived = make([]atomic.Int32, maxLen(sc.Clients))
 	r.active.Store(int32(len(sc.Clients)))
+	r.own = newHolds(len(sc.Clients))
 	for i, steps := range sc.Clients {
-		r.clients = append(r.clients, &client{id: i, lock: target.Client(i), slots: make([]slot, len(steps))})
+		r.clients = append(r.clients, &client{id: i, lock: target.Client(i), slots: make([]slot, len(steps)+r.tailSlots(steps))})
 	}
 	h := len(sc.Clients)
 	r.harness = &client{id: h, lock: target.Client(h), note: "harness", slots: make([]slot, 2*sc.ops()+8)}
@@ -166,11 +170,12 @@ func (r *run) client(c *client, steps []Step, ready *sync.WaitGroup, start *atom
 		} else {
 			jitter(rng)
 		}
-		if s.Kind == model.Release && !r.cfg.unlockedRelease && !r.takeHeld() {
-			continue // not known to be held: skip this release
+		if r.skip(c, s) {
+			continue // a release of a lock not known to be held, or a wait forever by design
 		}
 		r.do(c, s, offset)
 	}
+	r.releaseHeld(c)
 }
 
 // jitter varies the timing of the next operation from one repetition to
@@ -273,7 +278,7 @@ func (r *run) do(c *client, s Step, offset int) {
 	k := c.n.Load()
 	sl := &c.slots[k]
 	sl.step = s
-	sl.op = history.Op{Client: c.id, Input: model.Input{Kind: s.Kind, Timeout: s.Timeout}, Note: c.note, Return: history.Never, Output: model.Output{Pending: true}}
+	sl.op = history.Op{Client: c.id, Input: model.Input{Kind: s.Kind, Timeout: s.Timeout}, Note: c.opNote(), Return: history.Never, Output: model.Output{Pending: true}}
 	ctx := r.ctx
 	now := time.Now()
 	sl.start, sl.bound = now, now
@@ -297,6 +302,7 @@ func (r *run) do(c *client, s Step, offset int) {
 		}
 		defer cancel()
 	}
+	r.ownedBound(c, s, sl, now)
 	sl.op.Call = r.clock.Add(1)
 	c.cur.Store(k + 1)
 	parks := c != r.harness && sl.bound.IsZero()
@@ -327,6 +333,7 @@ func (r *run) do(c *client, s Step, offset int) {
 	if ok && s.Kind.IsAcquire() && !r.cfg.unlockedRelease {
 		r.held.Add(1)
 	}
+	r.noteHold(c, s, ok)
 	c.n.Store(k + 1)
 	c.cur.Store(0)
 	if c != r.harness {
@@ -449,15 +456,15 @@ func (r *run) watch(allDone <-chan struct{}) *Failure {
 		if len(overdue) > 0 && quiet >= stuckAfter && !r.vetoed(overdue) {
 			c := overdue[0]
 			sl := &c.slots[c.cur.Load()-1]
-			return r.stuckFailure(fmt.Sprintf("client %d's %s has not returned %v after it should have (a correct lock returns by then)",
-				c.id, sl.step, now.Sub(sl.bound).Round(time.Millisecond)), overdue)
+			return r.stuckFailure(fmt.Sprintf("client %d's %s has not returned %v after it should have (a correct lock returns by then)%s",
+				c.id, sl.step, now.Sub(sl.bound).Round(time.Millisecond), r.overdueNote(c)), overdue)
 		}
 		if busy || len(waiting) == 0 || len(overdue) > 0 {
 			continue // an overdue operation is judged by itself, not rescued
 		}
 		if !rescued && !r.rescueRunning() {
 			rescued, rescueAt, rescue = true, quiet, nil
-			if r.cfg.unlockedRelease || r.takeHeld() {
+			if !r.cfg.owned && (r.cfg.unlockedRelease || r.takeHeld()) { // only the holder releases an owned lock
 				rescue = &r.harness.slots[r.harness.n.Load()]
 				if int(r.harness.n.Load()) >= len(r.harness.slots)-2 {
 					return r.stuckFailure("the harness released the lock more times than the scenario has operations without progress", waiting)
@@ -495,6 +502,9 @@ func (r *run) watch(allDone <-chan struct{}) *Failure {
 }
 
 func (r *run) stuckReason(waiting []*client, rescue *slot) string {
+	if r.cfg.owned {
+		return r.ownedStuckReason(waiting)
+	}
 	var ws []string
 	for _, c := range waiting {
 		ws = append(ws, fmt.Sprintf("client %d's %s", c.id, c.slots[c.cur.Load()-1].step))
@@ -583,7 +593,7 @@ func (r *run) probe() *Failure {
 		k := r.harness.n.Load()
 		r.do(r.harness, Step{Kind: model.TryAcquire}, -1)
 		if r.harness.n.Load() > k && r.harness.slots[k].op.Output.OK {
-			if r.cfg.unlockedRelease || r.takeHeld() {
+			if r.cfg.owned || r.cfg.unlockedRelease || r.takeHeld() { // an owned lock: the harness holds it
 				r.do(r.harness, Step{Kind: model.Release}, -1)
 			}
 		}
@@ -641,6 +651,10 @@ func (r *run) snapshot() []history.Op {
 // blocking acquires get releases. A lock that loses its waiters for good
 // keeps them.
 func (r *run) unblock(allDone <-chan struct{}) {
+	if r.cfg.owned {
+		r.unblockOwned(allDone)
+		return
+	}
 	if !r.cfg.unlockedRelease {
 		return // releasing a lock that may be unlocked is not allowed
 	}

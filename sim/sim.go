@@ -56,6 +56,10 @@ type Failure struct {
 	HTML      string // path of porcupine's visualization of History, if written
 	Err       error  // with TargetFailed: the target's error (see Target)
 
+	// Lock is the semantics the lock was checked with (WithOwnership,
+	// WithReentrancy): the model that judged History.
+	Lock model.Semantics
+
 	marks map[[2]int]string // (client, slot) → mark, before History is known
 	check history.Result
 }
@@ -71,6 +75,9 @@ func (f *Failure) Error() string {
 			label = "scenario (rapid found no smaller one that fails the same way)"
 		}
 		fmt.Fprintf(&b, "\n%s: %s\n", label, f.Scenario)
+		if f.Lock != model.Unowned {
+			fmt.Fprintf(&b, "(the lock is %s: a client that holds it when its script ends releases it, as its last operations)\n", f.Lock)
+		}
 	}
 	if len(f.History) > 0 {
 		fmt.Fprintf(&b, "\nhistory (time runs down; one column per client):\n%s", history.Timeline(f.History, f.Marks))
@@ -105,6 +112,8 @@ type config struct {
 	maxClients      int
 	maxSteps        int
 	unlockedRelease bool
+	owned           bool // WithOwnership
+	reentrant       bool // WithReentrancy
 	grace           time.Duration
 	stuck           time.Duration
 	deadline        time.Duration
@@ -216,7 +225,8 @@ func newConfig(opts []Option) (*config, error) {
 // Check tests the lock that newLock makes: rapid generates concurrent
 // scenarios, each runs on real goroutines against a fresh lock (several
 // times), porcupine checks every history for linearizability against
-// model.Model, and the harness watches for stuck waiters. Check fails t
+// model.Model (or the owned models, see WithOwnership), and the harness
+// watches for stuck waiters. Check fails t
 // with the minimized failing scenario, its history as a timeline, and the
 // path of porcupine's visualization. It logs how many histories and
 // operations it checked.
@@ -448,12 +458,12 @@ func (s *search) once(sc Scenario) *Failure {
 	s.record(h)
 	s.report()
 	if f == nil || f.Kind == Stuck || f.Kind == Contract {
-		res := history.Check(h, s.cfg.checkTimeout)
+		res := history.CheckOf(h, s.cfg.lock(), s.cfg.checkTimeout)
 		switch {
 		case f != nil && f.Kind == Contract:
 			f.check = res // for the visualization; the broken contract is the finding
 		case res.Verdict == history.NotLinearizable:
-			f = &Failure{Kind: Violation, check: res, Marks: map[int]string{}, Summary: violationSummary(h, res)}
+			f = &Failure{Kind: Violation, check: res, Marks: map[int]string{}, Summary: violationSummary(h, res) + s.ownershipHint(h, res)}
 			if res.Culprit >= 0 {
 				f.Marks[res.Culprit] = "◀ cannot be linearized"
 			}
@@ -467,7 +477,7 @@ func (s *search) once(sc Scenario) *Failure {
 		}
 	}
 	if f != nil {
-		f.Scenario, f.History = sc, h
+		f.Scenario, f.History, f.Lock = sc, h, s.cfg.lock()
 		if f.marks != nil {
 			f.Marks = slotMarks(h, f.marks)
 		}
@@ -510,7 +520,7 @@ func (s *search) record(h []history.Op) {
 	path := filepath.Join(s.cfg.recordDir, fmt.Sprintf("history-%06d.jsonl", s.rep.Histories))
 	f, err := os.Create(path)
 	if err == nil {
-		err = history.Write(f, h)
+		err = history.WriteMeta(f, h, history.Meta{Lock: s.cfg.lock()})
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}

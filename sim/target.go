@@ -8,8 +8,9 @@ import (
 )
 
 // Lock is the lock under test: the operations every lock offers. Release
-// reports, with a non-nil error, that the lock was not locked; the harness
-// calls it on an unlocked lock unless WithoutUnlockedRelease is given.
+// reports, with a non-nil error, that the lock was not locked (for an owned
+// lock, see WithOwnership: not held by the caller); the harness calls it on
+// an unlocked lock unless WithoutUnlockedRelease is given.
 //
 // A Lock may also offer these methods, which the harness then exercises:
 //
@@ -42,6 +43,9 @@ type lockedLock interface {
 // more for the harness's own client, numbered after the others. It calls
 // Close once at the end of the run; after Close, calls still in progress
 // must return promptly (their results are ignored).
+//
+// With WithOwnership each handle is an owner: a lock in another process
+// must serve each client on a thread of its own.
 //
 // If a Target also has a method Err() error, a non-nil result after a run
 // means the target itself failed (a driver crashed, broke the protocol):

@@ -49,6 +49,10 @@ func reference() []Entry {
 		{Name: "semaphore", New: func() sim.Lock { return NewSemaphore() }, Correct: true},
 		{Name: "cond", New: func() sim.Lock { return NewCond() }, Correct: true},
 		{Name: "slow", New: func() sim.Lock { return NewSlow() }, Correct: true},
+		{Name: "owned-mutex", New: func() sim.Lock { return NewOwnedMutex() }, Correct: true,
+			Options: []sim.Option{sim.WithOwnership()}},
+		{Name: "reentrant-mutex", New: func() sim.Lock { return NewReentrantMutex() }, Correct: true,
+			Options: []sim.Option{sim.WithReentrancy()}},
 	}
 }
 
@@ -80,5 +84,14 @@ func broken() []Entry {
 			Bug: "Locked compares the state word with locked and misses locked-with-waiters"},
 		{Name: "semaphore-recover", New: func() sim.Lock { return NewRecoveringSemaphore() }, Expect: sim.Violation,
 			Bug: "Release recovers x/sync/semaphore's over-release panic, but the semaphore's count is already corrupted"},
+		{Name: "owned-any-release", New: func() sim.Lock { return NewAnyRelease() }, Expect: sim.Violation,
+			Options: []sim.Option{sim.WithOwnership()},
+			Bug:     "an owned lock whose Release skips the owner check: a client that holds nothing frees another's lock"},
+		{Name: "reentrant-no-count", New: func() sim.Lock { return NewReentrantNoCount() }, Expect: sim.Violation,
+			Options: []sim.Option{sim.WithReentrancy()},
+			Bug:     "a reentrant lock that keeps no count: the holder's first release frees the lock however often it acquired"},
+		{Name: "reentrant-acquire-deadlocks", New: func() sim.Lock { return NewReentrantAcquireDeadlocks() }, Expect: sim.Stuck,
+			Options: []sim.Option{sim.WithReentrancy()},
+			Bug:     "a reentrant lock whose blocking Acquire forgets the owner check: the holder waits on itself forever"},
 	}
 }

@@ -18,7 +18,10 @@ const checkUsage = `usage: lockcheck check [--html OUT] [--timeout D] [--json] F
 
 Checks recorded histories (the JSON Lines history format, as written by
 'lockcheck run --record') for linearizability against the lock's model. FILE
-"-" is stdin. For a history that is not linearizable it prints a text
+"-" is stdin. A file whose first line is {"lock": "owned"} or
+{"lock": "reentrant"} is of an owned lock (only the holder may release it; a
+reentrant one counts its holder's acquisitions) and is checked against that
+model; a file without such a line is of an unowned lock. For a history that is not linearizable it prints a text
 timeline, one column per client, with the first operation that no
 linearization can include marked.
 
@@ -38,6 +41,7 @@ type fileResult struct {
 	Verdict    history.Verdict `json:"verdict,omitempty"` // "linearizable", "not linearizable" or "unknown (checker timed out)"
 	Operations int             `json:"operations"`
 	Clients    int             `json:"clients"`
+	Lock       string          `json:"lock,omitempty"` // the lock's semantics from the file's header: "unowned", "owned" or "reentrant"
 	Culprit    *culprit        `json:"culprit,omitempty"`
 	Timeline   string          `json:"timeline,omitempty"` // for a history that is not linearizable
 	HTML       string          `json:"html,omitempty"`
@@ -100,6 +104,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		fr := &fileResult{File: name}
 		res.Files = append(res.Files, fr)
 		var h []history.Op
+		var meta history.Meta
 		var err error
 		if name == "-" {
 			name = "stdin"
@@ -108,10 +113,10 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 				err = errors.New("stdin can be read only once")
 			} else {
 				stdinUsed = true
-				h, err = history.Read(os.Stdin)
+				h, meta, err = history.ReadMeta(os.Stdin)
 			}
 		} else {
-			h, err = readFile(name)
+			h, meta, err = readFile(name)
 		}
 		if err != nil {
 			bad = true
@@ -126,8 +131,12 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 			}
 			continue
 		}
-		r := history.Check(h, *timeout)
-		fr.Verdict, fr.Operations, fr.Clients = r.Verdict, len(h), history.Clients(h)
+		r := history.CheckOf(h, meta.Lock, *timeout)
+		fr.Verdict, fr.Operations, fr.Clients, fr.Lock = r.Verdict, len(h), history.Clients(h), meta.Lock.String()
+		of := ""
+		if meta.Lock != model.Unowned {
+			of = fmt.Sprintf("; %s lock", meta.Lock)
+		}
 		marks := map[int]string{}
 		if r.Culprit >= 0 {
 			op := h[r.Culprit]
@@ -146,13 +155,13 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		switch r.Verdict {
 		case history.Linearizable:
 			if !*asJSON {
-				fmt.Fprintf(stdout, "%s: linearizable (%d operations, %d clients)\n", name, fr.Operations, fr.Clients)
+				fmt.Fprintf(stdout, "%s: linearizable (%d operations, %d clients%s)\n", name, fr.Operations, fr.Clients, of)
 			}
 		case history.NotLinearizable:
 			failed = true
 			fr.Timeline = history.Timeline(h, marks)
 			if !*asJSON {
-				fmt.Fprintf(stdout, "%s: NOT linearizable (%d operations, %d clients)\n", name, fr.Operations, fr.Clients)
+				fmt.Fprintf(stdout, "%s: NOT linearizable (%d operations, %d clients%s)\n", name, fr.Operations, fr.Clients, of)
 				fmt.Fprintln(stdout, "no order of these operations that respects real time is a legal sequence of lock steps")
 				if c := fr.Culprit; c != nil {
 					fmt.Fprintf(stdout, "%s:%d: the first operation no partial linearization can include: client %d's %s (marked ◀)\n", name, c.Line, c.Client, c.Operation)
@@ -181,17 +190,17 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	return res.Exit
 }
 
-func readFile(name string) ([]history.Op, error) {
+func readFile(name string) ([]history.Op, history.Meta, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) {
 			err = pe.Err // the name is printed already
 		}
-		return nil, err
+		return nil, history.Meta{}, err
 	}
 	defer f.Close()
-	return history.Read(f)
+	return history.ReadMeta(f)
 }
 
 // visualize writes porcupine's visualization of a checked history, with the

@@ -239,13 +239,22 @@ func cmdList(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-const driveUsage = `usage: lockcheck drive [--clients N] [--duration D] [--shrink D] [--seed S] [--html DIR]
-                       [--record DIR] [--json] [--progress] -- COMMAND [ARGS...]
+const driveUsage = `usage: lockcheck drive [--owned | --reentrant] [--clients N] [--duration D] [--shrink D] [--seed S]
+                       [--html DIR] [--record DIR] [--json] [--progress] -- COMMAND [ARGS...]
 
 Runs the harness on a lock in another process: COMMAND is started as a driver
 that speaks the driver protocol on its stdin and stdout (see
 drivers/python/README.md), once for every run, since every run needs a fresh
 lock. Every driver is killed and reaped at the end.
+
+--owned checks an owned lock: only the client that holds it may release it
+(each client is its own owner: the driver must run each client's requests on
+a thread of its own); a release by any other client must report an error and
+change nothing. --reentrant (which implies --owned) checks an owned,
+reentrant lock, such as Python's RLock or Java's ReentrantLock: the holder's
+further acquisitions succeed at once and count, and the lock is free after as
+many releases. Without them the lock is unowned, like Python's Lock: any
+client may release it.
 
 Exit status:
   0  the lock passed
@@ -261,6 +270,8 @@ func cmdDrive(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("drive", driveUsage, stderr)
 	var h harnessFlags
 	h.register(fs, stderr, 3*time.Second, 5*time.Second, true)
+	owned := fs.Bool("owned", false, "the lock is owned: only its holder may release it")
+	reentrant := fs.Bool("reentrant", false, "the lock is owned and reentrant (implies --owned)")
 	if code, done := parse(fs, args, stdout); done {
 		return code
 	}
@@ -273,6 +284,13 @@ func cmdDrive(args []string, stdout, stderr io.Writer) int {
 		return usageError(stderr, "drive", "%v", err)
 	}
 	opts := append(defaults, set...)
+	lockKind := model.Unowned
+	switch {
+	case *reentrant:
+		opts, lockKind = append(opts, sim.WithReentrancy()), model.Reentrant
+	case *owned:
+		opts, lockKind = append(opts, sim.WithOwnership()), model.Owned
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	pool := driver.NewPool(ctx, argv, driver.Options{}, 0)
@@ -281,7 +299,7 @@ func cmdDrive(args []string, stdout, stderr io.Writer) int {
 	prog.clear()
 	_ = pool.Close()
 
-	res := &result{Command: "drive", Driver: argv}
+	res := &result{Command: "drive", Driver: argv, Lock: lockKind.String()}
 	for _, k := range pool.Ops() {
 		res.Ops = append(res.Ops, k.String())
 	}
@@ -333,7 +351,11 @@ func classifyDrive(out io.Writer, res *result, rep *sim.Report, err error, pool 
 	}
 	switch {
 	case f == nil:
-		fmt.Fprintf(out, "lockcheck drive: pass: %s\n  offers: %s\n  %s\n", strings.Join(res.Driver, " "), strings.Join(res.Ops, " "), counts(rep))
+		fmt.Fprintf(out, "lockcheck drive: pass: %s\n  offers: %s\n", strings.Join(res.Driver, " "), strings.Join(res.Ops, " "))
+		if res.Lock != model.Unowned.String() {
+			fmt.Fprintf(out, "  checked as: %s lock\n", res.Lock)
+		}
+		fmt.Fprintf(out, "  %s\n", counts(rep))
 		return exitOK
 	case f.Kind == sim.TargetFailed:
 		if de := pool.LastErr(); de != nil {

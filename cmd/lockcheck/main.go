@@ -9,8 +9,8 @@
 //	lockcheck run [--impl NAME] [--duration D] [--shrink D] [--clients N] [--seed S]
 //	              [--html DIR] [--record DIR] [--json] [--progress]
 //	lockcheck check [--html OUT] [--timeout D] [--json] FILE...
-//	lockcheck drive [--clients N] [--duration D] [--shrink D] [--seed S] [--html DIR]
-//	                [--record DIR] [--json] [--progress] -- COMMAND [ARGS...]
+//	lockcheck drive [--owned | --reentrant] [--clients N] [--duration D] [--shrink D] [--seed S]
+//	                [--html DIR] [--record DIR] [--json] [--progress] -- COMMAND [ARGS...]
 //	lockcheck list
 //
 // Without a command, lockcheck runs the harness on lock.Lock and every lock
@@ -92,10 +92,11 @@ Usage:
       run the harness on one lock of the zoo (default "lock")
   lockcheck check [--html OUT] [--timeout D] [--json] FILE...
       check recorded histories (JSON Lines) for linearizability
-  lockcheck drive [--clients N] [--duration D] [--shrink D] [--seed S] [--html DIR]
-                  [--record DIR] [--json] [--progress] -- COMMAND [ARGS...]
+  lockcheck drive [--owned | --reentrant] [--clients N] [--duration D] [--shrink D]
+                  [--seed S] [--html DIR] [--record DIR] [--json] [--progress] -- COMMAND [ARGS...]
       run the harness on a lock in another process that speaks the driver
-      protocol (see drivers/python/README.md)
+      protocol (see drivers/python/README.md); --owned: only the holder may
+      release it; --reentrant: owned, and the holder's acquisitions count
   lockcheck list
       list the locks of the zoo
   lockcheck COMMAND -h

@@ -30,6 +30,7 @@ type result struct {
 	Files      []*fileResult  `json:"files,omitempty"`        // check
 	Driver     []string       `json:"driver,omitempty"`       // drive: the command
 	Ops        []string       `json:"driver_ops,omitempty"`   // drive: the operations the driver offers
+	Lock       string         `json:"lock,omitempty"`         // drive: the lock's semantics: "unowned", "owned" (--owned) or "reentrant" (--reentrant)
 	DriverErr  *driverFailure `json:"driver_error,omitempty"` // drive: how the driver misbehaved
 }
 

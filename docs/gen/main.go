@@ -173,7 +173,7 @@ func writeGallery(dir string, e zoo.Entry, f *sim.Failure) error {
 	if err != nil {
 		return err
 	}
-	if err := history.Write(jf, f.History); err != nil {
+	if err := history.WriteMeta(jf, f.History, history.Meta{Lock: f.Lock}); err != nil {
 		jf.Close()
 		return err
 	}
