@@ -279,9 +279,12 @@ func (r *run) spawn(f func(), daemon bool, pcs []uintptr) *G {
 	r.alive.Add(1)
 	go func() {
 		defer r.alive.Done()
-		g.goid = goid()
-		managed.Store(g.goid, g)
-		defer managed.Delete(g.goid)
+		id := goid()
+		r.mu.Lock()
+		g.goid = id
+		r.mu.Unlock()
+		managed.Store(id, g)
+		defer managed.Delete(id)
 		if !<-g.wake {
 			return
 		}
