@@ -269,6 +269,7 @@ func TestEscape(t *testing.T) {
 	if !strings.Contains(res.Escaped, "chan receive") || !strings.Contains(res.Escaped, "sched_test.go:") {
 		t.Fatalf("escaped = %q", res.Escaped)
 	}
+	t.Logf("%.200s", res.Escaped)
 }
 
 func TestStepLimit(t *testing.T) {

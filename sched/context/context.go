@@ -192,7 +192,7 @@ func (c *cancelCtx) cancelFunc(err error) func(cause error) {
 // WithCancel is context.WithCancel; in a run (called from a managed
 // goroutine) cancel is a scheduling point and Done is observed by the
 // scheduler.
-func WithCancel(parent Context) (Context, CancelFunc) {
+func WithCancel(parent Context) (ctx Context, cancel CancelFunc) {
 	g := core.Me()
 	if g == nil {
 		return context.WithCancel(parent)
@@ -203,7 +203,7 @@ func WithCancel(parent Context) (Context, CancelFunc) {
 }
 
 // WithCancelCause is context.WithCancelCause, in a run as WithCancel.
-func WithCancelCause(parent Context) (Context, CancelCauseFunc) {
+func WithCancelCause(parent Context) (ctx Context, cancel CancelCauseFunc) {
 	g := core.Me()
 	if g == nil {
 		return context.WithCancelCause(parent)

@@ -226,16 +226,18 @@ func (r *run) escapeReport() string {
 	}
 	state, stack := goroutineStack(g.goid)
 	where := "?"
-	for _, line := range strings.Split(stack, "\n") {
-		if !strings.HasPrefix(line, "\t") {
+	lines := strings.Split(stack, "\n")
+	for i := 1; i+1 < len(lines); i += 2 {
+		fn := lines[i]
+		if j := strings.LastIndexByte(fn, '('); j > 0 {
+			fn = fn[:j]
+		}
+		if strings.HasPrefix(fn, "runtime.") || isSchedFunc(fn) {
 			continue
 		}
-		file := strings.TrimSpace(line)
-		if i := strings.LastIndexByte(file, ' '); i > 0 {
-			file = file[:i]
-		}
-		if strings.Contains(file, "/src/runtime/") || strings.Contains(file, "/lockcheck/sched/") {
-			continue
+		file := strings.TrimSpace(lines[i+1])
+		if j := strings.LastIndexByte(file, ' '); j > 0 {
+			file = file[:j]
 		}
 		where = shortFile(file)
 		break
