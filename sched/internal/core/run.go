@@ -441,7 +441,7 @@ func (r *run) pick(from *G, cands []*G) *G {
 	for _, g := range r.gs {
 		if g != chosen {
 			g.parked = false
-			g.lastRO = false
+			g.streak = g.streak[:0]
 		}
 	}
 	if r.cfg.Trace {
