@@ -98,7 +98,7 @@ func TestCheckThenSetCaught(t *testing.T) {
 		maxRunsCap uint64
 	}{
 		{"PCT(d=3)", func(s uint64) sched.Strategy { return sched.PCT(s, 3) }, 51, 2, 300},
-		{"Random", func(s uint64) sched.Strategy { return sched.Random(s) }, 0, 103, 300},
+		{"Random", func(s uint64) sched.Strategy { return sched.Random(s) }, 1, 107, 300},
 		{"default rule", func(uint64) sched.Strategy { return nil }, -1, 0, 300},
 	}
 	for _, c := range cases {
@@ -363,4 +363,23 @@ func FuzzParseSchedule(f *testing.F) {
 			t.Fatalf("%q round-trips to %q", text, s.String())
 		}
 	})
+}
+
+// Runs in parallel (from different goroutines) are independent.
+func TestParallelRuns(t *testing.T) {
+	want := func() *sched.Result {
+		_, res := mutualExclusion(sched.Random(9), &lostWakeup{wake: make(chan struct{})}, 3)
+		return res
+	}()
+	for i := 0; i < 4; i++ {
+		t.Run("", func(t *testing.T) {
+			t.Parallel()
+			for j := 0; j < 20; j++ {
+				_, res := mutualExclusion(sched.Random(9), &lostWakeup{wake: make(chan struct{})}, 3)
+				if !reflect.DeepEqual(res, want) {
+					t.Fatalf("parallel run differs: %+v vs %+v", res, want)
+				}
+			}
+		})
+	}
 }
