@@ -302,16 +302,20 @@ func (r *run) controlledStuckReason(waiting []*client) string {
 		ws = append(ws, fmt.Sprintf("client %d's %s", c.id, c.slots[c.cur.Load()-1].step))
 	}
 	who := strings.Join(ws, ", ")
+	wait := "waits"
+	if len(waiting) > 1 {
+		wait = "wait"
+	}
 	w := r.ctl
 	switch {
 	case w.overflow:
 		return fmt.Sprintf("the harness released the lock more times than the scenario has operations, and %s still cannot proceed", who)
 	case w.rescue == nil:
-		return fmt.Sprintf("%s wait, no goroutine can run, and no client is known to hold the lock (releases of an unlocked lock are turned off)", who)
+		return fmt.Sprintf("%s %s, no goroutine can run, and no client is known to hold the lock (releases of an unlocked lock are turned off)", who, wait)
 	case w.rescue.op.Output.OK:
 		return fmt.Sprintf("every client was blocked, so the harness released the lock; its release() succeeded, yet none of the waiters (%s) can proceed and no goroutine can run: a release with waiters after which none proceeds", who)
 	}
-	return fmt.Sprintf("every client was blocked, so the harness released the lock; its release() reported the lock unlocked, so %s wait on an unlocked lock and no goroutine can run: a lost wake-up", who)
+	return fmt.Sprintf("every client was blocked, so the harness released the lock; its release() reported the lock unlocked, so %s %s on an unlocked lock and no goroutine can run: a lost wake-up", who, wait)
 }
 
 // lockPackage returns the import path of the package that defines l's
