@@ -313,10 +313,14 @@ type Event struct {
 //
 // Spinning: a goroutine that repeats the same read-only observation (the
 // same atomic load or failed compare-and-swap seeing the same value, a
-// failed TryLock, Gosched, a select taking its default) in one streak of
-// its own steps is parked until another goroutine takes a step, and PCT
-// gives it the lowest priority; parked goroutines run only when nothing
-// else can.
+// failed TryLock, Gosched, a select taking its default) within a streak of
+// its own read-only steps, while no other goroutine took a step that may
+// write, is parked until one does (or virtual time moves), and PCT gives
+// it the lowest priority. Read-only steps of other spinners do not unpark
+// it, so goroutines that all wait for something else end up all parked:
+// then Idle is called and timers advance as if they were blocked, and only
+// if that gives nothing do they run again (a real livelock then ends at
+// MaxSteps).
 //
 // Given the same functions and a Strategy with the same seed (or a
 // Replay), Run makes the same choices, so returns the same Result.

@@ -383,3 +383,39 @@ func TestParallelRuns(t *testing.T) {
 		})
 	}
 }
+
+// Spinners waiting for something only Idle provides all end up parked
+// (their read-only steps do not unpark each other), so Idle is called and
+// the run completes under every strategy, instead of livelocking.
+func TestSpinnersLetIdleRun(t *testing.T) {
+	for _, s := range strategies() {
+		var flag int32
+		idleCalls := 0
+		spin := func() {
+			for atomic.LoadInt32(&flag) == 0 {
+				sched.Gosched()
+			}
+		}
+		res := sched.Run(sched.Options{Strategy: s(), MaxSteps: 10000, Idle: func() []func() {
+			idleCalls++
+			if idleCalls == 1 {
+				return []func(){func() { atomic.StoreInt32(&flag, 1) }}
+			}
+			return nil
+		}}, spin, spin, spin)
+		ok(t, res)
+		if res.Steps > 100 {
+			t.Fatalf("%d steps: the spinners were not parked", res.Steps)
+		}
+	}
+	// With nobody to set the flag, the spinners livelock: StepLimit.
+	var flag int32
+	res := sched.Run(sched.Options{MaxSteps: 1000}, func() {
+		for atomic.LoadInt32(&flag) == 0 {
+			sched.Gosched()
+		}
+	})
+	if !res.StepLimit {
+		t.Fatalf("%+v", res)
+	}
+}

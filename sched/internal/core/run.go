@@ -305,6 +305,7 @@ func (g *G) exit() {
 		return
 	}
 	g.done, g.pend = true, nil
+	r.progress(g)
 	next := r.schedule(nil)
 	r.mu.Unlock()
 	if next != nil {
@@ -325,6 +326,7 @@ func (g *G) point(p *pending) bool {
 	}
 	if !g.lastRO {
 		g.streak = g.streak[:0]
+		r.progress(g)
 	}
 	g.lastRO = false
 	p.seq = r.steps
@@ -437,12 +439,6 @@ func (r *run) pick(from *G, cands []*G) *G {
 	p := chosen.pend
 	if p.chanOp && !p.completed {
 		r.performChan(step, chosen, p)
-	}
-	for _, g := range r.gs {
-		if g != chosen {
-			g.parked = false
-			g.streak = g.streak[:0]
-		}
 	}
 	if r.cfg.Trace {
 		op := p.op
@@ -607,17 +603,32 @@ type fingerprint struct {
 	val  uint64
 }
 
+// progress records that g's last step may have changed shared state (it
+// was not a read-only observation; nil: virtual time moved): the other
+// goroutines' spinning streaks end and the parked ones may run again.
+// Called with r.mu held.
+func (r *run) progress(g *G) {
+	for _, h := range r.gs {
+		if h != g {
+			h.parked = false
+			h.streak = h.streak[:0]
+		}
+	}
+}
+
 // Observe records that g's last step only read (an atomic load, a failed
 // compare-and-swap or TryLock, Gosched, a select that took its default).
 //
 // The spinning rule: a goroutine that repeats an observation (same
 // operation, same variable, same value) within one streak of its own
-// read-only steps, with no step of another goroutine in between, can make
-// no progress until another goroutine steps: it is parked (not a
-// candidate) until another goroutine takes a step, and the strategy demotes
-// it (PCT gives it the lowest priority). When only parked goroutines can
-// run, and neither Idle nor a timer gives anything else, they run (a real
-// livelock then ends at MaxSteps).
+// read-only steps, while no other goroutine took a step that was not
+// read-only, can make no progress until one does: it is parked (not a
+// candidate) until another goroutine takes a step that may write (any step
+// but a read-only one, or its exit) or virtual time moves, and the strategy
+// demotes it (PCT gives it the lowest priority). Read-only steps of other
+// spinners do not unpark it, so several spinners all end up parked. When
+// only parked goroutines can run, and neither Idle nor a timer gives
+// anything else, they run (a real livelock then ends at MaxSteps).
 func (g *G) Observe(op string, addr uintptr, val uint64) {
 	r := g.r
 	r.mu.Lock()
@@ -764,6 +775,7 @@ func (r *run) advance() bool {
 	if w := r.timers[0].when; w > r.now {
 		r.now = w
 	}
+	r.progress(nil)
 	r.fireDue()
 	return true
 }
