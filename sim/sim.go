@@ -95,11 +95,7 @@ func (f *Failure) Error() string {
 		fmt.Fprintf(&b, "\nhistory (time runs down; one column per client):\n%s", history.Timeline(f.History, f.Marks))
 	}
 	if len(f.Trace) > 0 {
-		var harness map[int]bool
-		if f.ctl != nil {
-			harness = f.ctl.harness
-		}
-		b.WriteString("\n" + traceText(f.Trace, len(f.Scenario.Clients), harness))
+		b.WriteString("\n" + f.traceText())
 	}
 	if f.HTML != "" {
 		fmt.Fprintf(&b, "\nvisualization: %s\n", f.HTML)
