@@ -270,7 +270,7 @@ func WithTimeoutCause(parent Context, timeout time.Duration, cause error) (Conte
 // Cause is context.Cause, also for the contexts this package creates in a
 // run.
 func Cause(c Context) error {
-	if cc, ok := c.Value(&ctxKey).(*cancelCtx); ok {
+	if cc, ok := c.Value(&ctxKey).(*cancelCtx); ok && cc.done == c.Done() {
 		cc.mu.Lock()
 		defer cc.mu.Unlock()
 		return cc.cause

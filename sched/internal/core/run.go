@@ -202,13 +202,14 @@ func (r *run) watch() {
 	}
 }
 
-// waitUnwound waits (at most Config.Escape) for the goroutines unwound at
-// the end of the run, so that their deferred calls do not overlap the
-// caller's next steps.
+// waitUnwound waits (at most a second, or Config.Escape if shorter) for
+// the goroutines unwound at the end of the run, so that their deferred
+// calls do not overlap the caller's next steps; a deferred call that
+// blocks for real is not waited for longer.
 func (r *run) waitUnwound() {
 	done := make(chan struct{})
 	go func() { r.alive.Wait(); close(done) }()
-	t := time.NewTimer(r.cfg.Escape)
+	t := time.NewTimer(min(r.cfg.Escape, time.Second))
 	defer t.Stop()
 	select {
 	case <-done:
@@ -426,7 +427,7 @@ func (r *run) pick(from *G, cands []*G) *G {
 	}
 	chosen := def
 	if s := r.cfg.Strategy; s != nil {
-		id := s.PickG(step, ids, def.id)
+		id := s.PickG(step, ids, def.id, fromCand)
 		for _, g := range cands {
 			if g.id == id {
 				chosen = g

@@ -12,8 +12,9 @@ import (
 type Strategy interface {
 	Begin()
 	// PickG returns the id of the goroutine to run, one of cands (sorted),
-	// given the default rule's choice def.
-	PickG(step int, cands []int, def int) int
+	// given the default rule's choice def; preemptible says that def is the
+	// goroutine that was running (choosing another is a preemption).
+	PickG(step int, cands []int, def int, preemptible bool) int
 	// PickCase returns the select case that proceeds, one of ready (sorted).
 	PickCase(step int, g int, ready []int) int
 	NewG(id int)
@@ -37,11 +38,11 @@ func (s *Random) Begin() {
 	s.rng = rand.New(rand.NewPCG(s.seed, 0x5eed^s.runs))
 	s.runs++
 }
-func (s *Random) PickG(_ int, cands []int, _ int) int { return cands[s.rng.IntN(len(cands))] }
-func (s *Random) PickCase(_, _ int, ready []int) int  { return ready[s.rng.IntN(len(ready))] }
-func (s *Random) NewG(int)                            {}
-func (s *Random) Demote(int)                          {}
-func (s *Random) End(int)                             {}
+func (s *Random) PickG(_ int, cands []int, _ int, _ bool) int { return cands[s.rng.IntN(len(cands))] }
+func (s *Random) PickCase(_, _ int, ready []int) int          { return ready[s.rng.IntN(len(ready))] }
+func (s *Random) NewG(int)                                    {}
+func (s *Random) Demote(int)                                  {}
+func (s *Random) End(int)                                     {}
 
 // PCT is probabilistic concurrency testing (Burckhardt, Kothari, Musuvathi,
 // Nagarakatte, ASPLOS 2010). Each goroutine gets a random priority above d
@@ -97,7 +98,7 @@ func (s *PCT) NewG(id int) {
 	}
 }
 
-func (s *PCT) PickG(step int, cands []int, _ int) int {
+func (s *PCT) PickG(step int, cands []int, _ int, _ bool) int {
 	best := cands[0]
 	for _, id := range cands[1:] {
 		if s.prio[id] > s.prio[best] {
@@ -158,7 +159,7 @@ func (s *Replay) next(step int, isCase bool) (int, bool) {
 	return 0, false
 }
 
-func (s *Replay) PickG(step int, cands []int, def int) int {
+func (s *Replay) PickG(step int, cands []int, def int, _ bool) int {
 	if n, ok := s.next(step, false); ok && slices.Contains(cands, n) {
 		return n
 	}
