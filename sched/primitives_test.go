@@ -522,3 +522,27 @@ func TestContextStdlibParent(t *testing.T) {
 	cancel()
 	<-ctx.Done()
 }
+
+// Channels closed and contexts canceled outside the run (by code the
+// scheduler does not see) are seen closed, through side-effect-free probes.
+func TestClosedOutsideRun(t *testing.T) {
+	c := make(chan int)
+	close(c)
+	parent, cancel := stdcontext.WithCancel(stdcontext.Background())
+	cancel()
+	buffered := make(chan int, 2)
+	buffered <- 5
+	var got []any
+	ok(t, sched.Run(sched.Options{}, func() {
+		v, open := sched.Recv2(c)
+		got = append(got, v, open)
+		sched.Recv(parent.Done())
+		child, ccancel := context.WithCancel(parent)
+		defer ccancel()
+		sched.Recv(child.Done())
+		got = append(got, child.Err(), sched.Recv(buffered))
+	}))
+	if len(got) != 4 || got[0] != 0 || got[1] != false || got[2] != context.Canceled || got[3] != 5 {
+		t.Fatalf("got %v", got)
+	}
+}

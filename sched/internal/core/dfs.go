@@ -37,6 +37,7 @@ type DFS struct {
 // NewDFS returns the strategy following prefix.
 func NewDFS(prefix []Frame) *DFS { return &DFS{prefix: prefix} }
 
+// Begin implements Strategy.
 func (s *DFS) Begin() { s.Frames, s.pos, s.used, s.Diverged = s.Frames[:0], 0, 0, false }
 
 func (s *DFS) choose(isCase bool, opts []int, preemptible bool) int {
@@ -56,6 +57,7 @@ func (s *DFS) choose(isCase bool, opts []int, preemptible bool) int {
 	return opts[idx]
 }
 
+// PickG implements Strategy.
 func (s *DFS) PickG(_ int, cands []int, def int, preemptible bool) int {
 	if len(cands) == 1 {
 		return cands[0]
@@ -70,13 +72,19 @@ func (s *DFS) PickG(_ int, cands []int, def int, preemptible bool) int {
 	return s.choose(false, opts, preemptible)
 }
 
+// PickCase implements Strategy.
 func (s *DFS) PickCase(_, _ int, ready []int) int {
 	return s.choose(true, slices.Clone(ready), false)
 }
 
-func (s *DFS) NewG(int)   {}
+// NewG implements Strategy.
+func (s *DFS) NewG(int) {}
+
+// Demote implements Strategy.
 func (s *DFS) Demote(int) {}
-func (s *DFS) End(int)    {}
+
+// End implements Strategy.
+func (s *DFS) End(int) {}
 
 // Next returns the prefix of the next run of a depth-first search of the
 // choice points of frames (the last run), within bound preemptions, and

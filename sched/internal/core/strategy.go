@@ -34,15 +34,26 @@ type Random struct {
 // NewRandom returns the random walk seeded with seed.
 func NewRandom(seed uint64) *Random { return &Random{seed: seed} }
 
+// Begin implements Strategy.
 func (s *Random) Begin() {
 	s.rng = rand.New(rand.NewPCG(s.seed, 0x5eed^s.runs))
 	s.runs++
 }
+
+// PickG implements Strategy.
 func (s *Random) PickG(_ int, cands []int, _ int, _ bool) int { return cands[s.rng.IntN(len(cands))] }
-func (s *Random) PickCase(_, _ int, ready []int) int          { return ready[s.rng.IntN(len(ready))] }
-func (s *Random) NewG(int)                                    {}
-func (s *Random) Demote(int)                                  {}
-func (s *Random) End(int)                                     {}
+
+// PickCase implements Strategy.
+func (s *Random) PickCase(_, _ int, ready []int) int { return ready[s.rng.IntN(len(ready))] }
+
+// NewG implements Strategy.
+func (s *Random) NewG(int) {}
+
+// Demote implements Strategy.
+func (s *Random) Demote(int) {}
+
+// End implements Strategy.
+func (s *Random) End(int) {}
 
 // PCT is probabilistic concurrency testing (Burckhardt, Kothari, Musuvathi,
 // Nagarakatte, ASPLOS 2010). Each goroutine gets a random priority above d
@@ -76,6 +87,7 @@ func NewPCT(seed uint64, depth int) *PCT {
 	return &PCT{seed: seed, depth: depth}
 }
 
+// Begin implements Strategy.
 func (s *PCT) Begin() {
 	s.rng = rand.New(rand.NewPCG(s.seed, 0x9c7^s.runs))
 	s.runs++
@@ -92,12 +104,14 @@ func (s *PCT) Begin() {
 	s.demoted = 0
 }
 
+// NewG implements Strategy.
 func (s *PCT) NewG(id int) {
 	for len(s.prio) <= id {
 		s.prio = append(s.prio, int64(s.depth)+1+int64(s.rng.Uint64()>>4))
 	}
 }
 
+// PickG implements Strategy.
 func (s *PCT) PickG(step int, cands []int, _ int, _ bool) int {
 	best := cands[0]
 	for _, id := range cands[1:] {
@@ -113,13 +127,16 @@ func (s *PCT) PickG(step int, cands []int, _ int, _ bool) int {
 	return best
 }
 
+// PickCase implements Strategy.
 func (s *PCT) PickCase(_, _ int, ready []int) int { return ready[s.rng.IntN(len(ready))] }
 
+// Demote implements Strategy.
 func (s *PCT) Demote(id int) {
 	s.demoted++
 	s.prio[id] = -s.demoted
 }
 
+// End implements Strategy.
 func (s *PCT) End(steps int) {
 	if steps > s.k {
 		s.k = steps
@@ -145,6 +162,7 @@ func NewReplay(choices []Choice) *Replay {
 	return &Replay{choices: c}
 }
 
+// Begin implements Strategy.
 func (s *Replay) Begin() { s.i = 0 }
 
 func (s *Replay) next(step int, isCase bool) (int, bool) {
@@ -159,6 +177,7 @@ func (s *Replay) next(step int, isCase bool) (int, bool) {
 	return 0, false
 }
 
+// PickG implements Strategy.
 func (s *Replay) PickG(step int, cands []int, def int, _ bool) int {
 	if n, ok := s.next(step, false); ok && slices.Contains(cands, n) {
 		return n
@@ -166,6 +185,7 @@ func (s *Replay) PickG(step int, cands []int, def int, _ bool) int {
 	return def
 }
 
+// PickCase implements Strategy.
 func (s *Replay) PickCase(step int, _ int, ready []int) int {
 	if n, ok := s.next(step, true); ok && slices.Contains(ready, n) {
 		return n
@@ -173,6 +193,11 @@ func (s *Replay) PickCase(step int, _ int, ready []int) int {
 	return ready[0]
 }
 
-func (s *Replay) NewG(int)   {}
+// NewG implements Strategy.
+func (s *Replay) NewG(int) {}
+
+// Demote implements Strategy.
 func (s *Replay) Demote(int) {}
-func (s *Replay) End(int)    {}
+
+// End implements Strategy.
+func (s *Replay) End(int) {}
