@@ -237,7 +237,7 @@ func (r *run) executeControlled(p plan) ([]history.Op, *Failure, *ctlRun, error)
 	for i, c := range r.clients {
 		gs[i] = r.controlledClient(c, r.sc.Clients[i])
 	}
-	res := sched.Run(sched.Options{Strategy: p.strategy, Trace: p.trace, Idle: r.idle, MaxSteps: controlledMaxSteps}, gs...)
+	res := sched.Run(sched.Options{Strategy: p.strategy, Trace: p.trace, Idle: r.idle, MaxSteps: controlledMaxSteps, Escape: r.cfg.escape}, gs...)
 	if res.Escaped != "" {
 		_ = r.target.Close()
 		return nil, nil, nil, errEscaped{res.Escaped}

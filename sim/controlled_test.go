@@ -302,6 +302,43 @@ func TestControlledReplay(t *testing.T) {
 	}
 }
 
+// realChanLock is zoo.Channel with channel operations the scheduler does
+// not see (as in a package that was not instrumented).
+type realChanLock chan struct{}
+
+func (l realChanLock) Acquire() { l <- struct{}{} }
+func (l realChanLock) TryAcquire() bool {
+	select {
+	case l <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+func (l realChanLock) Release() error {
+	select {
+	case <-l:
+		return nil
+	default:
+		return errUnlocked
+	}
+}
+
+// TestControlledEscape: a lock that blocks where the scheduler cannot see
+// ends controlled mode; the search goes on in stress mode and says why.
+func TestControlledEscape(t *testing.T) {
+	rep, err := RunLock(func() Lock { return make(realChanLock, 1) }, withControlled(), WithSeed(1),
+		WithDuration(time.Second), func(c *config) { c.escape = 100 * time.Millisecond })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Failure != nil || rep.Mode != "stress" || !strings.Contains(rep.ModeReason, "controlled mode stopped") ||
+		!strings.Contains(rep.ModeReason, "controlled_test.go:") || strings.Contains(rep.ModeReason, "\n") {
+		t.Fatalf("mode %q (%s), failure %v", rep.Mode, rep.ModeReason, rep.Failure)
+	}
+	t.Log(rep.ModeReason)
+}
+
 // TestStressModeReport: stress mode says so.
 func TestStressModeReport(t *testing.T) {
 	rep, err := RunLock(func() Lock { return quietRelease{make(ctlChanLock, 1)} }, WithDuration(30*time.Second), WithShrinkTime(time.Second))
@@ -356,4 +393,10 @@ func TestReplayCommand(t *testing.T) {
 	if got != want {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}
+}
+
+// TestCheckControlled: Check runs in controlled mode too, and passes a
+// correct lock.
+func TestCheckControlled(t *testing.T) {
+	Check(t, func() Lock { return make(ctlChanLock, 1) }, withControlled(), WithDuration(300*time.Millisecond))
 }

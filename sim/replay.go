@@ -314,7 +314,8 @@ func (s *search) escaped(err error) {
 	}
 	s.ctl = nil
 	s.rep.Mode = "stress"
-	s.rep.ModeReason = fmt.Sprintf("controlled mode stopped: %v; the search went on in stress mode", err)
+	what, _, _ := strings.Cut(err.Error(), "\n") // the first line says what and where; then comes a stack
+	s.rep.ModeReason = fmt.Sprintf("controlled mode stopped: %s; the search went on in stress mode", what)
 	if s.found != nil {
 		s.shrinkEnd = time.Now() // keep the controlled failure found
 	}

@@ -150,9 +150,10 @@ type config struct {
 	seed            uint64
 	ctx             context.Context
 	inProcess       bool
-	forceControlled bool   // controlled mode even in a plain build (tests)
-	replay          string // a replay token (LOCKCHECK_REPLAY)
-	testName        string // Check's test, for the replay command
+	forceControlled bool          // controlled mode even in a plain build (tests)
+	replay          string        // a replay token (LOCKCHECK_REPLAY)
+	testName        string        // Check's test, for the replay command
+	escape          time.Duration // sched.Options.Escape (0: the scheduler's default)
 }
 
 // Option configures Check and Run.
