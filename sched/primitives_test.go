@@ -546,3 +546,15 @@ func TestClosedOutsideRun(t *testing.T) {
 		t.Fatalf("got %v", got)
 	}
 }
+
+// A ticker nobody receives from does not keep a blocked run alive: the run
+// ends as a deadlock (after a bounded number of advances of virtual time).
+func TestTickerDoesNotHang(t *testing.T) {
+	res := sched.Run(sched.Options{}, func() {
+		time.NewTicker(time.Second)
+		sched.Select(false)
+	})
+	if !res.Deadlock || len(res.Blocked) != 1 {
+		t.Fatalf("%+v", res)
+	}
+}

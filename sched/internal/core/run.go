@@ -135,6 +135,7 @@ type run struct {
 	now     time.Duration
 	timers  timerHeap
 	tseq    int
+	idleAdv int // advances of virtual time since the last step
 	alive   sync.WaitGroup
 }
 
@@ -456,6 +457,7 @@ func (r *run) pick(from *G, cands []*G) *G {
 	}
 	r.steps++
 	r.out.Steps = r.steps
+	r.idleAdv = 0
 	chosen.pend = nil
 	r.running = chosen
 	return chosen
@@ -776,12 +778,17 @@ func (r *run) fireDue() {
 	}
 }
 
+// maxIdleAdvances bounds the advances of virtual time without a step in
+// between (a ticker nobody receives from): past it, nothing can run.
+const maxIdleAdvances = 10000
+
 // advance moves virtual time to the earliest timer; it reports whether
 // there was one. Called with r.mu held.
 func (r *run) advance() bool {
-	if len(r.timers) == 0 {
+	if len(r.timers) == 0 || r.idleAdv >= maxIdleAdvances {
 		return false
 	}
+	r.idleAdv++
 	if w := r.timers[0].when; w > r.now {
 		r.now = w
 	}
