@@ -90,6 +90,8 @@ func firstCatch(limit uint64, mk func(seed uint64) sched.Strategy, check func(sc
 // nothing, as the default rule shows).
 func TestCheckThenSetCaught(t *testing.T) {
 	broken := func(s sched.Strategy) bool { v, _ := mutualExclusion(s, &checkThenSet{}, 2); return v }
+	_, def := mutualExclusion(nil, &checkThenSet{}, 2)
+	defaultSteps := def.Steps
 	cases := []struct {
 		name       string
 		mk         func(uint64) sched.Strategy
@@ -98,6 +100,7 @@ func TestCheckThenSetCaught(t *testing.T) {
 		maxRunsCap uint64
 	}{
 		{"PCT(d=3)", func(s uint64) sched.Strategy { return sched.PCT(s, 3) }, 51, 2, 300},
+		{"PCT(d=3, k=steps of a default run)", func(s uint64) sched.Strategy { return sched.PCTWithLength(s, 3, defaultSteps) }, 25, 4, 300},
 		{"Random", func(s uint64) sched.Strategy { return sched.Random(s) }, 1, 107, 300},
 		{"default rule", func(uint64) sched.Strategy { return nil }, -1, 0, 300},
 	}

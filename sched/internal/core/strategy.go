@@ -79,12 +79,13 @@ type PCT struct {
 // DefaultK is PCT's estimate of a run's length (steps) before it has seen one.
 const DefaultK = 64
 
-// NewPCT returns PCT with depth d (d < 1 counts as 1).
-func NewPCT(seed uint64, depth int) *PCT {
+// NewPCT returns PCT with depth d (d < 1 counts as 1) and the estimate k
+// of a run's length (k < 1: DefaultK until a run has been seen).
+func NewPCT(seed uint64, depth, k int) *PCT {
 	if depth < 1 {
 		depth = 1
 	}
-	return &PCT{seed: seed, depth: depth}
+	return &PCT{seed: seed, depth: depth, k: max(k, 0)}
 }
 
 // Begin implements Strategy.
