@@ -237,7 +237,7 @@ func (r *run) executeControlled(p plan) ([]history.Op, *Failure, *ctlRun, error)
 	for i, c := range r.clients {
 		gs[i] = r.controlledClient(c, r.sc.Clients[i])
 	}
-	res := sched.Run(sched.Options{Strategy: p.strategy, Trace: p.trace, Idle: r.idle, MaxSteps: controlledMaxSteps, Escape: r.cfg.escape}, gs...)
+	res := sched.Run(sched.Options{Strategy: p.strategy, Trace: p.trace, Idle: r.idle, MaxSteps: maxSteps(r.sc), Escape: r.cfg.escape}, gs...)
 	if res.Escaped != "" {
 		_ = r.target.Close()
 		return nil, nil, nil, errEscaped{res.Escaped}
@@ -260,11 +260,12 @@ func (r *run) executeControlled(p plan) ([]history.Op, *Failure, *ctlRun, error)
 	return h, f, cr, nil
 }
 
-// controlledMaxSteps bounds the scheduling steps of one controlled run: a
-// scenario has at most a few dozen operations, and a spinning goroutine
-// runs only when nothing else can, so a run that takes this many steps is
-// a livelock.
-const controlledMaxSteps = 20000
+// maxSteps bounds the scheduling steps of one controlled run: 1000, and
+// 500 an operation. Correct locks take a few steps an operation (at most 25
+// measured, for a spin lock on compare-and-swap; a spinning goroutine runs
+// only when nothing else can), so a run that takes this many steps is a
+// livelock.
+func maxSteps(sc Scenario) int { return 1000 + 500*sc.ops() }
 
 // controlledClient is client c's goroutine in a controlled run.
 func (r *run) controlledClient(c *client, steps []Step) func() {
