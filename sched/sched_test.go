@@ -263,8 +263,14 @@ func TestMinimizeToOnePreemption(t *testing.T) {
 // what and where. The bound only limits a failure that always happens.
 func TestEscape(t *testing.T) {
 	real := make(chan int)
+	after := make(chan int, 1)
 	res := sched.Run(sched.Options{Escape: 50 * stdtime.Millisecond}, func() {
 		<-real // uninstrumented
+		// Back after the run: these are real operations.
+		var mu sync.Mutex
+		mu.Lock()
+		mu.Unlock()
+		sched.Send(after, 1)
 	}, func() {
 		atomic.AddInt32(new(int32), 1)
 	})
@@ -273,6 +279,9 @@ func TestEscape(t *testing.T) {
 		t.Fatalf("escaped = %q", res.Escaped)
 	}
 	t.Logf("%.200s", res.Escaped)
+	if <-after != 1 {
+		t.Fatal("the escaped goroutine did not continue")
+	}
 }
 
 func TestStepLimit(t *testing.T) {
