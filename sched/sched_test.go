@@ -99,9 +99,9 @@ func TestCheckThenSetCaught(t *testing.T) {
 		wantCount  int
 		maxRunsCap uint64
 	}{
-		{"PCT(d=3)", func(s uint64) sched.Strategy { return sched.PCT(s, 3) }, 51, 2, 300},
-		{"PCT(d=3, k=steps of a default run)", func(s uint64) sched.Strategy { return sched.PCTWithLength(s, 3, defaultSteps) }, 25, 4, 300},
-		{"Random", func(s uint64) sched.Strategy { return sched.Random(s) }, 1, 107, 300},
+		{"PCT(d=3)", func(s uint64) sched.Strategy { return sched.PCT(s, 3) }, 20, 2, 300},
+		{"PCT(d=3, k=steps of a default run)", func(s uint64) sched.Strategy { return sched.PCTWithLength(s, 3, defaultSteps) }, 29, 8, 300},
+		{"Random", func(s uint64) sched.Strategy { return sched.Random(s) }, 2, 115, 300},
 		{"default rule", func(uint64) sched.Strategy { return nil }, -1, 0, 300},
 	}
 	for _, c := range cases {
