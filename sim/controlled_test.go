@@ -162,6 +162,52 @@ func (l panicRelease) Release() error {
 	return nil
 }
 
+// casSpinLock is a correct spin lock on compare-and-swap.
+type casSpinLock struct{ v schedatomic.Int32 }
+
+func (l *casSpinLock) Acquire() {
+	for !l.v.CompareAndSwap(0, 1) {
+		sched.Gosched()
+	}
+}
+
+func (l *casSpinLock) TryAcquire() bool { return l.v.CompareAndSwap(0, 1) }
+
+func (l *casSpinLock) Release() error {
+	if !l.v.CompareAndSwap(1, 0) {
+		return errUnlocked
+	}
+	return nil
+}
+
+// ctlMutex is sched's sync.Mutex, whose release of an unlocked lock is a
+// fatal error, as sync.Mutex's is.
+type ctlMutex struct{ mu schedsync.Mutex }
+
+func (l *ctlMutex) Acquire()         { l.mu.Lock() }
+func (l *ctlMutex) TryAcquire() bool { return l.mu.TryLock() }
+func (l *ctlMutex) Release() error   { l.mu.Unlock(); return nil }
+
+// sleepyLock is correct, but its operations sleep (on virtual time), some
+// while waiters are parked on a held lock.
+type sleepyLock struct{ ctlChanLock }
+
+func (l *sleepyLock) Acquire() {
+	schedtime.Sleep(time.Millisecond)
+	l.ctlChanLock.Acquire()
+	schedtime.Sleep(2 * time.Millisecond)
+}
+
+func (l *sleepyLock) TryAcquire() bool {
+	schedtime.Sleep(3 * time.Millisecond)
+	return l.ctlChanLock.TryAcquire()
+}
+
+func (l *sleepyLock) Release() error {
+	schedtime.Sleep(time.Millisecond)
+	return l.ctlChanLock.Release()
+}
+
 // condLock is a correct lock on sched's mutex and condition variable.
 type condLock struct {
 	mu   schedsync.Mutex
@@ -285,18 +331,29 @@ func TestControlledPasses(t *testing.T) {
 	cases := []struct {
 		name string
 		new  func() Lock
+		opts []Option
 	}{
-		{"channel lock", func() Lock { return make(ctlChanLock, 1) }},
-		{"mutex and condition variable", newCondLock},
+		{"channel lock", func() Lock { return make(ctlChanLock, 1) }, nil},
+		{"mutex and condition variable", newCondLock, nil},
+		{"spin lock on compare-and-swap", func() Lock { return new(casSpinLock) }, nil},
+		{"sync.Mutex without unlocked releases", func() Lock { return new(ctlMutex) }, []Option{WithoutUnlockedRelease()}},
+		{"slow lock (virtual sleeps)", func() Lock { return &sleepyLock{make(ctlChanLock, 1)} }, nil},
+	}
+	// LOCKCHECK_SOAK=1: 20 searches of each, as issue 11 asks.
+	seeds := uint64(1)
+	if os.Getenv("LOCKCHECK_SOAK") != "" {
+		seeds = 20
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			rep := controlledRun(t, c.new, 1, WithDuration(time.Second))
-			if rep.Failure != nil {
-				t.Fatalf("false alarm on a correct lock:\n%v", rep.Failure)
-			}
-			if rep.Histories == 0 {
-				t.Fatal("no history checked")
+			for seed := uint64(1); seed <= seeds; seed++ {
+				rep := controlledRun(t, c.new, seed, append([]Option{WithDuration(time.Second)}, c.opts...)...)
+				if rep.Failure != nil {
+					t.Fatalf("seed %d: false alarm on a correct lock:\n%v", seed, rep.Failure)
+				}
+				if rep.Histories == 0 {
+					t.Fatal("no history checked")
+				}
 			}
 		})
 	}
