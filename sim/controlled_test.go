@@ -494,3 +494,19 @@ func TestReplayCommand(t *testing.T) {
 func TestCheckControlled(t *testing.T) {
 	Check(t, func() Lock { return make(ctlChanLock, 1) }, withControlled(), WithDuration(300*time.Millisecond))
 }
+
+// TestRunControlled: Run, whose Target gives each client a lock, runs in
+// controlled mode too; with no test name, its replay command selects no
+// test.
+func TestRunControlled(t *testing.T) {
+	rep, err := Run(func() (Target, error) { return shared{new(ctsLock)}, nil }, withControlled(), WithSeed(1), WithShrinkTime(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	removeHTML(t, rep)
+	if rep.Mode != "controlled" || rep.Failure == nil || rep.Failure.Kind != Violation ||
+		!strings.HasPrefix(rep.Failure.Replay, "go run github.com/lockcheck/lockcheck/cmd/lockcheck test -replay=") ||
+		strings.Contains(rep.Failure.Replay, " -run ") || !strings.HasSuffix(rep.Failure.Replay, " ./sim") {
+		t.Fatalf("mode %q, failure:\n%v", rep.Mode, rep.Failure)
+	}
+}
