@@ -174,7 +174,8 @@ func (r *run) overdueNote(c *client) string {
 
 // ownedStuckReason says why a run of an owned lock in which every running
 // client waits is stuck.
-func (r *run) ownedStuckReason(waiting []*client) string {
+// how says how they waited, e.g. "waited for 500ms without progress".
+func (r *run) ownedStuckReason(waiting []*client, how string) string {
 	var ws, holders []string
 	for _, c := range waiting {
 		ws = append(ws, fmt.Sprintf("client %d's %s", c.id, c.slots[c.cur.Load()-1].step))
@@ -190,9 +191,9 @@ func (r *run) ownedStuckReason(waiting []*client) string {
 	}
 	who := strings.Join(ws, ", ")
 	if len(holders) == 0 {
-		return fmt.Sprintf("%s waited for %v without progress while no client held the lock (every acquisition that returned had been released): a lost wake-up, or a release that left the lock locked", who, r.cfg.stuck)
+		return fmt.Sprintf("%s %s while no client held the lock (every acquisition that returned had been released): a lost wake-up, or a release that left the lock locked", who, how)
 	}
-	return fmt.Sprintf("%s waited for %v without progress; the lock was held by %s, and only the holder may release an owned lock", who, r.cfg.stuck, strings.Join(holders, ", "))
+	return fmt.Sprintf("%s %s; the lock was held by %s, and only the holder may release an owned lock", who, how, strings.Join(holders, ", "))
 }
 
 // ownershipHint suggests WithOwnership when an unowned lock's violation is
