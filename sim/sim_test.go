@@ -243,7 +243,9 @@ func TestLivelock(t *testing.T) {
 // TestInconclusive: a checker that runs out of time is reported, not
 // passed.
 func TestInconclusive(t *testing.T) {
-	rep, err := sim.RunLock(newChanLock, sim.WithCheckTimeout(time.Nanosecond), sim.WithClients(8, 8), sim.WithMaxSteps(6), sim.WithShrinkTime(time.Millisecond))
+	// The search stops at the first failure: the budget only bounds one.
+	rep, err := sim.RunLock(newChanLock, sim.WithCheckTimeout(time.Nanosecond), sim.WithClients(8, 8), sim.WithMaxSteps(6),
+		sim.WithShrinkTime(time.Millisecond), sim.WithDuration(30*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,6 +296,19 @@ func TestRecord(t *testing.T) {
 	}
 	if history.Check(h, 0).Verdict != history.Linearizable {
 		t.Error("recorded history does not check")
+	}
+}
+
+// TestAtLeastOneHistory: however short the budget (or loaded the machine,
+// or slow the driver to start), a search checks one history, and then
+// stops.
+func TestAtLeastOneHistory(t *testing.T) {
+	rep, err := sim.RunLock(newChanLock, sim.WithDuration(time.Nanosecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Histories != 1 || rep.Failure != nil {
+		t.Fatalf("%d histories, failure %v; want 1 history and a pass", rep.Histories, rep.Failure)
 	}
 }
 
