@@ -29,18 +29,30 @@ const Hello = "lockcheck-driver"
 const maxLine = 4096
 
 // Options configure a driver process. The zero value gives the defaults.
+//
+// The timeouts only bound a misbehaviour: a correct driver never meets
+// them, so they are generous, for loaded machines and slow interpreters.
+// With both cores of a 2-core machine loaded (load average 19 to 32),
+// lockdriver.py took up to 5.1s to print its hello, answered within 0.7s
+// and exited within 0.3s of EOF (docs/design.md, "Timeouts").
 type Options struct {
-	// HelloTimeout bounds the wait for the hello line (default 10s).
+	// HelloTimeout bounds the wait for the hello line (default 30s: six
+	// times the slowest start-up measured; it delays only the report of a
+	// driver that never says hello).
 	HelloTimeout time.Duration
 	// AnswerTimeout is how long past its bound a bounded request (every
 	// operation but a blocking acquire; acquire_timeout's bound is its
 	// timeout, the others' is zero) may go unanswered before the driver is
 	// declared broken with NoAnswer (default 5s). The harness's own stuck
-	// timeout (sim.WithStuckTimeout, 500ms) is usually shorter; see the
-	// package documentation of the lockcheck command for how the two meet.
+	// timeout (sim.WithStuckTimeout, 2s in sim.Run) is usually shorter; see
+	// the package documentation of the lockcheck command for how the two
+	// meet.
 	AnswerTimeout time.Duration
 	// Grace is how long Close waits for the driver to exit after closing
-	// its stdin before it kills it (default 1s).
+	// its stdin before it kills it, and how long the report of an exit
+	// waits for the driver's last output (default 1s). A driver killed
+	// after Grace is not reported: a loaded machine costs at worst the
+	// report of a non-zero exit status at EOF.
 	Grace time.Duration
 	// StderrTail is how many of the last bytes of the driver's stderr are
 	// kept for error reports (default 4096).
@@ -52,7 +64,7 @@ type Options struct {
 
 func (o Options) withDefaults() Options {
 	if o.HelloTimeout <= 0 {
-		o.HelloTimeout = 10 * time.Second
+		o.HelloTimeout = 30 * time.Second
 	}
 	if o.AnswerTimeout <= 0 {
 		o.AnswerTimeout = 5 * time.Second
@@ -263,9 +275,9 @@ func (d *Driver) wait() {
 	d.state = d.cmd.ProcessState
 	d.mu.Unlock()
 	close(d.reaped)
-	select {
+	select { // Grace, not less: on a loaded machine the reader can lag
 	case <-d.readDone:
-	case <-time.After(100 * time.Millisecond):
+	case <-time.After(d.opts.Grace):
 	}
 	d.mu.Lock()
 	closing := d.closing
@@ -542,8 +554,10 @@ func (d *Driver) finishClose() {
 			<-d.exited
 		}
 		// The pipes reach EOF unless the driver left children holding
-		// them; do not wait for those.
-		drained := time.NewTimer(100 * time.Millisecond)
+		// them; do not wait for those longer than Grace (not less: on a
+		// loaded machine the readers can lag, and the stderr tail is the
+		// report's evidence).
+		drained := time.NewTimer(d.opts.Grace)
 		defer drained.Stop()
 		for _, ch := range []chan struct{}{d.readDone, d.errDone} {
 			select {

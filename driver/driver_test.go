@@ -53,6 +53,31 @@ var (
 	pythonPath string
 )
 
+// patient bounds what a test expects to happen: a driver's start-up, an
+// answer, an exit at EOF. It only bounds a failure, so it is generous: under
+// "go test -race ./..." on two loaded cores a process can take seconds to
+// start (docs/design.md, "Testing rules"). A test that expects a timeout to
+// expire sets that one timeout short and leaves the others patient.
+const patient = time.Minute
+
+// patientOpts returns options whose every timeout is patient.
+func patientOpts() driver.Options {
+	return driver.Options{HelloTimeout: patient, AnswerTimeout: patient, Grace: patient}
+}
+
+// waitStderr waits until the driver has written want to its stderr, where
+// the fake driver says what it is doing (see fakeDriver).
+func waitStderr(t *testing.T, d *driver.Driver, want string) {
+	t.Helper()
+	deadline := time.Now().Add(patient)
+	for !strings.Contains(d.Stderr(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the driver did not write %q to its stderr within %v; it wrote:\n%s", want, patient, d.Stderr())
+		}
+		time.Sleep(5 * time.Millisecond) // polling for the event, not a guess at its time
+	}
+}
+
 func testdata(name string) string {
 	return filepath.Join("..", "drivers", "python", "testdata", name)
 }
@@ -89,10 +114,9 @@ func wantKind(t *testing.T, err error, kind driver.ErrorKind, fragments ...strin
 func TestMisbehavingPythonDrivers(t *testing.T) {
 	py := python(t)
 	t.Parallel()
-	opts := driver.Options{AnswerTimeout: 300 * time.Millisecond, Grace: 300 * time.Millisecond}
 	t.Run("bad_hello", func(t *testing.T) {
 		t.Parallel()
-		_, err := start(t, []string{py, testdata("bad_hello.py")}, nil, opts)
+		_, err := start(t, []string{py, testdata("bad_hello.py")}, nil, patientOpts())
 		wantKind(t, err, driver.Protocol, "bad hello line", "lockcheck-driver-ish 2")
 	})
 	for _, tc := range []struct {
@@ -107,6 +131,10 @@ func TestMisbehavingPythonDrivers(t *testing.T) {
 	} {
 		t.Run(strings.TrimSuffix(tc.file, ".py"), func(t *testing.T) {
 			t.Parallel()
+			opts := patientOpts()
+			if tc.kind == driver.NoAnswer {
+				opts.AnswerTimeout = 300 * time.Millisecond // expected to expire
+			}
 			d, err := start(t, []string{py, testdata(tc.file)}, nil, opts)
 			if err != nil {
 				t.Fatalf("Start: %v", err)
@@ -115,17 +143,18 @@ func TestMisbehavingPythonDrivers(t *testing.T) {
 				t.Fatalf("Err before any request = %v", err)
 			}
 			l := d.Client(0)
-			begin := time.Now()
 			if l.TryAcquire() {
 				t.Errorf("TryAcquire on a broken driver = true")
 			}
-			// The driver is broken now: everything returns at once.
+			// The driver is broken now: everything returns at once (a
+			// blocking acquire would otherwise wait forever).
+			begin := time.Now()
 			l.Acquire()
 			if l.Release() == nil {
 				t.Errorf("Release on a broken driver = nil error")
 			}
 			d.Client(1).Acquire()
-			if took := time.Since(begin); took > 2*time.Second {
+			if took := time.Since(begin); took > patient {
 				t.Errorf("operations on a broken driver took %v", took)
 			}
 			d.Close()
@@ -134,8 +163,12 @@ func TestMisbehavingPythonDrivers(t *testing.T) {
 	}
 }
 
+// TestFakeDrivers: each misbehaviour is reported as such. The timeout a case
+// expects to expire is short; every other one is patient, so that a fake
+// slow to start on a loaded machine is not reported for the wrong reason.
 func TestFakeDrivers(t *testing.T) {
 	t.Parallel()
+	const short = 200 * time.Millisecond
 	for _, tc := range []struct {
 		mode      string
 		startErr  bool
@@ -155,7 +188,14 @@ func TestFakeDrivers(t *testing.T) {
 		t.Run(tc.mode, func(t *testing.T) {
 			t.Parallel()
 			argv, env := fakeArgv(tc.mode)
-			d, err := start(t, argv, env, driver.Options{HelloTimeout: 200 * time.Millisecond, AnswerTimeout: 200 * time.Millisecond})
+			opts := patientOpts()
+			switch tc.mode {
+			case "no-hello": // says nothing, and does not read its stdin
+				opts.HelloTimeout, opts.Grace = short, short
+			case "slow-try": // never answers try_acquire
+				opts.AnswerTimeout = short
+			}
+			d, err := start(t, argv, env, opts)
 			if tc.startErr {
 				if err == nil {
 					t.Fatal("Start succeeded")
@@ -190,7 +230,7 @@ func TestHandles(t *testing.T) {
 		{"basic", false, false},
 	} {
 		argv, env := fakeArgv(tc.mode)
-		d, err := start(t, argv, env, driver.Options{})
+		d, err := start(t, argv, env, patientOpts())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -213,14 +253,14 @@ func TestHandles(t *testing.T) {
 		// A blocked acquire is answered once the lock is released.
 		got := make(chan struct{})
 		go func() { d.Client(3).Acquire(); close(got) }()
-		time.Sleep(20 * time.Millisecond)
+		waitStderr(t, d, "client 3 waits")
 		if err := d.Client(1).Release(); err != nil { // not the owner: the lock is not owned
 			t.Errorf("%s: Release = %v", tc.mode, err)
 		}
 		select {
 		case <-got:
-		case <-time.After(5 * time.Second):
-			t.Fatalf("%s: Acquire not answered after a release", tc.mode)
+		case <-time.After(patient):
+			t.Fatalf("%s: Acquire not answered %v after a release", tc.mode, patient)
 		}
 		if err := d.Client(3).Release(); err != nil {
 			t.Errorf("%s: Release = %v", tc.mode, err)
@@ -240,18 +280,22 @@ func TestHandles(t *testing.T) {
 func TestCloseUnblocks(t *testing.T) {
 	t.Parallel()
 	argv, env := fakeArgv("ignore-eof")
-	d, err := start(t, argv, env, driver.Options{Grace: 100 * time.Millisecond})
+	opts := patientOpts()
+	opts.Grace = 100 * time.Millisecond // expected to expire: the driver ignores EOF
+	d, err := start(t, argv, env, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	d.Client(0).Acquire()
 	done := make(chan struct{})
 	go func() { d.Client(1).Acquire(); close(done) }()
-	time.Sleep(20 * time.Millisecond)
+	waitStderr(t, d, "client 1 waits")
 	begin := time.Now()
 	d.Close()
 	<-done
-	if took := time.Since(begin); took > 3*time.Second {
+	// The driver sleeps a minute after EOF: a Close that waited for it
+	// instead of killing it would take that long.
+	if took := time.Since(begin); took > 30*time.Second {
 		t.Errorf("Close took %v", took)
 	}
 	if err := d.Err(); err != nil {
@@ -266,7 +310,9 @@ func TestContextStops(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	argv, env := fakeArgv("good")
-	d, err := driver.Start(ctx, argv, driver.Options{Env: env})
+	opts := patientOpts()
+	opts.Env = env
+	d, err := driver.Start(ctx, argv, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,12 +323,12 @@ func TestContextStops(t *testing.T) {
 	cancel()
 	select {
 	case <-done:
-	case <-time.After(5 * time.Second):
+	case <-time.After(patient):
 		t.Fatal("Acquire still blocked after the context was cancelled")
 	}
 	wantKind(t, d.Err(), driver.Exited, "stopped: context canceled")
 
-	if _, err := driver.Start(ctx, argv, driver.Options{Env: env}); err == nil {
+	if _, err := driver.Start(ctx, argv, opts); err == nil {
 		t.Error("Start with a cancelled context succeeded")
 	}
 }
@@ -300,14 +346,16 @@ func TestStartErrors(t *testing.T) {
 	if errors.As(err, &e) {
 		t.Errorf("Start of a missing program gave a driver misbehaviour: %v", err)
 	}
-	_, err = driver.Start(context.Background(), []string{"sh", "-c", "echo oops >&2; exit 3"}, driver.Options{})
+	_, err = driver.Start(context.Background(), []string{"sh", "-c", "echo oops >&2; exit 3"}, patientOpts())
 	wantKind(t, err, driver.Exited, "exited with status 3 before writing its hello line", "  | oops")
 }
 
 func TestPool(t *testing.T) {
 	t.Parallel()
 	argv, env := fakeArgv("good")
-	p := driver.NewPool(context.Background(), argv, driver.Options{Env: env}, 2)
+	opts := patientOpts()
+	opts.Env = env
+	p := driver.NewPool(context.Background(), argv, opts, 2)
 	var pids []int
 	for range 5 {
 		tg, err := p.Target()
@@ -343,7 +391,9 @@ func TestPool(t *testing.T) {
 func TestPoolStartError(t *testing.T) {
 	t.Parallel()
 	argv, env := fakeArgv("hello-v2")
-	p := driver.NewPool(context.Background(), argv, driver.Options{Env: env}, 1)
+	opts := patientOpts()
+	opts.Env = env
+	p := driver.NewPool(context.Background(), argv, opts, 1)
 	defer p.Close()
 	_, err := p.Target()
 	wantKind(t, err, driver.Protocol)
@@ -356,7 +406,9 @@ func TestPoolStartError(t *testing.T) {
 // and exercises every advertised operation.
 func TestHarnessFake(t *testing.T) {
 	argv, env := fakeArgv("good")
-	p := driver.NewPool(context.Background(), argv, driver.Options{Env: env}, 0)
+	opts := patientOpts()
+	opts.Env = env
+	p := driver.NewPool(context.Background(), argv, opts, 0)
 	defer p.Close()
 	rep, err := sim.Run(p.Target, sim.WithDuration(2*time.Second), sim.WithShrinkTime(time.Second))
 	if err != nil {
@@ -375,9 +427,13 @@ func TestHarnessFake(t *testing.T) {
 // failure, and the pool keeps its error.
 func TestHarnessBroken(t *testing.T) {
 	argv, env := fakeArgv("wrong-word")
-	p := driver.NewPool(context.Background(), argv, driver.Options{Env: env}, 0)
+	opts := patientOpts()
+	opts.Env = env
+	p := driver.NewPool(context.Background(), argv, opts, 0)
 	defer p.Close()
-	rep, err := sim.Run(p.Target, sim.WithDuration(2*time.Second), sim.WithShrinkTime(time.Second))
+	// Every run ends with the harness's try_acquire, so the first run
+	// breaks the driver; the budget only bounds a failure.
+	rep, err := sim.Run(p.Target, sim.WithDuration(30*time.Second), sim.WithShrinkTime(time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -402,11 +458,14 @@ func TestErrorText(t *testing.T) {
 func TestOverdueAtClose(t *testing.T) {
 	t.Parallel()
 	argv, env := fakeArgv("slow-try")
-	d, err := start(t, argv, env, driver.Options{})
+	d, err := start(t, argv, env, patientOpts()) // the answer timeout must not expire first
 	if err != nil {
 		t.Fatal(err)
 	}
 	go d.Client(0).TryAcquire()
+	waitStderr(t, d, "client 0's try_acquire is never answered") // sent
+	// Time must pass, at least this much (more on a loaded machine is
+	// fine: the driver never answers).
 	time.Sleep(driver.OverdueAtClose + 200*time.Millisecond)
 	d.Close()
 	wantKind(t, d.Err(), driver.NoAnswer, "client 0's try_acquire got no answer for", "when it was closed")

@@ -33,8 +33,13 @@ const fullHello = "lockcheck-driver 1 acquire try_acquire acquire_timeout releas
 //	hello-v2       hello for protocol version 2
 //	hello-unknown  hello offering "frobnicate"
 //	hello-missing  hello without try_acquire
-//	slow-try       a correct lock whose try_acquire answers after 2s
+//	slow-try       a correct lock whose try_acquire never answers
 //	unterminated   answers without a newline, then exits
+//
+// A test waits for the fake, never guesses its timing: an acquire that finds
+// the lock held writes "fake driver: client ID waits" to stderr before it
+// blocks, and slow-try writes "fake driver: client ID's try_acquire is never
+// answered" (see waitStderr).
 func fakeDriver(mode string) int {
 	out := bufio.NewWriter(os.Stdout)
 	var outMu sync.Mutex
@@ -69,11 +74,17 @@ func fakeDriver(mode string) int {
 			var res string
 			switch f[1] {
 			case "acquire":
-				lock <- struct{}{}
+				select {
+				case lock <- struct{}{}:
+				default:
+					fmt.Fprintf(os.Stderr, "fake driver: client %d waits\n", id)
+					lock <- struct{}{}
+				}
 				res = "ok"
 			case "try_acquire":
 				if mode == "slow-try" {
-					time.Sleep(2 * time.Second)
+					fmt.Fprintf(os.Stderr, "fake driver: client %d's try_acquire is never answered\n", id)
+					time.Sleep(time.Hour) // the process ends at EOF
 				}
 				select {
 				case lock <- struct{}{}:

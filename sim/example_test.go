@@ -1,6 +1,7 @@
 package sim_test
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -26,7 +27,9 @@ func ExampleRunLock() {
 	rep, _ := sim.RunLock(newMutex, sim.WithoutUnlockedRelease(), sim.WithDuration(time.Second))
 	fmt.Println("sync.Mutex passes:", rep.Failure == nil)
 
-	rep, _ = sim.RunLock(func() sim.Lock { return &semaphore{permits: 1} })
+	// The search stops at the first failure: a generous budget costs
+	// nothing when the bug is found, and a loaded machine needs it.
+	rep, _ = sim.RunLock(func() sim.Lock { return &semaphore{permits: 1} }, sim.WithDuration(30*time.Second))
 	fmt.Println("semaphore:", rep.Failure.Kind)
 	// Output:
 	// sync.Mutex passes: true
@@ -87,10 +90,11 @@ func ExampleCheck() {
 }
 
 // A Failure explains itself: its Error is what sim.Check fails a test
-// with. This counting semaphore's release of an unlocked lock succeeds;
-// with one client of one operation there is a single scenario that shows
-// it, so the output is always the same. (The path of the visualization,
-// which changes from run to run, is left out.)
+// with. This lock's timed acquire gives up at once, even on a free lock.
+// With one client of one operation only acquire_timeout shows it, and it
+// does every time, however the run is timed; the seed makes rapid draw the
+// same scenarios in every run, so the output is always the same. (The path
+// of the visualization, which changes from run to run, is left out.)
 func ExampleFailure() {
 	dir, err := os.MkdirTemp("", "lockcheck-example-")
 	if err != nil {
@@ -98,8 +102,9 @@ func ExampleFailure() {
 		return
 	}
 	defer os.RemoveAll(dir)
-	rep, err := sim.RunLock(func() sim.Lock { return &semaphore{permits: 1} },
-		sim.WithClients(1, 1), sim.WithMaxSteps(1), sim.WithShrinkTime(time.Second), sim.WithHTMLDir(dir))
+	rep, err := sim.RunLock(func() sim.Lock { return make(timidLock, 1) },
+		sim.WithClients(1, 1), sim.WithMaxSteps(1), sim.WithSeed(1), sim.WithDuration(30*time.Second),
+		sim.WithShrinkTime(time.Second), sim.WithHTMLDir(dir))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -110,17 +115,42 @@ func ExampleFailure() {
 	// Output:
 	// lockcheck: linearizability violation
 	// no order of these operations that respects real time is a legal sequence of lock steps (porcupine found no linearization);
-	// the first operation no partial linearization can include is client 0's release() → ok (marked ◀).
+	// the first operation no partial linearization can include is client 0's acquire_timeout(0s) → false (marked ◀).
 	// mode: stress
 	//
 	// scenario (rapid found no smaller one that fails the same way): 1 client, 1 operation
-	//   client 0: release
+	//   client 0: acquire_timeout(0s)
 	//
 	// history (time runs down; one column per client):
-	//      client 0                                harness
-	//   1  release() → ok  ◀ cannot be linearized
-	//   2                                          try_acquire() → true
-	//   3                                          release() → ok
+	//      client 0                                             harness
+	//   1  acquire_timeout(0s) → false  ◀ cannot be linearized
+	//   2                                                       try_acquire() → true
+	//   3                                                       release() → ok
+}
+
+// timidLock is a channel lock whose AcquireTimeout gives up without trying.
+type timidLock chan struct{}
+
+func (l timidLock) Acquire() { l <- struct{}{} }
+
+func (l timidLock) TryAcquire() bool {
+	select {
+	case l <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+func (l timidLock) AcquireTimeout(time.Duration) bool { return false }
+
+func (l timidLock) Release() error {
+	select {
+	case <-l:
+		return nil
+	default:
+		return errors.New("not locked")
+	}
 }
 
 // An owned lock is checked with WithOwnership, a reentrant one with

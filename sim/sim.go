@@ -171,7 +171,8 @@ type Option func(*config)
 // WithDuration sets how long to search for a failure (default 3s). The
 // environment variable LOCKCHECK_DURATION, e.g. "1m" for a soak run, sets
 // a minimum that applies to every Check and Run. Minimizing a failure takes
-// extra time, bounded by WithShrinkTime.
+// extra time, bounded by WithShrinkTime. However short d, at least one
+// history is checked.
 func WithDuration(d time.Duration) Option { return func(c *config) { c.duration = d } }
 
 // WithShrinkTime bounds the time spent minimizing a failing scenario
@@ -427,9 +428,12 @@ func (s *search) batch(tb rapid.TB, prop func(*rapid.T)) {
 	rapid.Check(tb, prop)
 }
 
-// searching reports whether the search for a failure goes on.
+// searching reports whether the search for a failure goes on. It goes on
+// until at least one history is checked, however short the duration: on a
+// loaded machine, or with a driver slow to start, the budget can be spent
+// before the first run, and a search that checked nothing is no pass.
 func (s *search) searching() bool {
-	return time.Since(s.start) < s.cfg.duration && s.cfg.ctx.Err() == nil
+	return (s.rep.Histories == 0 || time.Since(s.start) < s.cfg.duration) && s.cfg.ctx.Err() == nil
 }
 
 // setRapidFlags sets the rapid flags that rapid only takes from the

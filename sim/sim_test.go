@@ -125,6 +125,80 @@ func (l livelockLock) Acquire() {
 	}
 }
 
+// wideCheckThenSet is zoo.CheckThenSet with a yield between its check and
+// its set. zoo's race window is nanoseconds wide: on a loaded machine the
+// two clients seldom run at the same instant, and a search of any fixed
+// time may miss it (zoo's tests hold the harness to that one, with a
+// generous budget). The wide window is found at once, loaded or not, which
+// is what a test of the detector needs.
+type wideCheckThenSet struct{ held atomic.Bool }
+
+func (l *wideCheckThenSet) Acquire() {
+	for !l.TryAcquire() {
+		runtime.Gosched()
+	}
+}
+
+func (l *wideCheckThenSet) TryAcquire() bool {
+	if l.held.Load() {
+		return false
+	}
+	runtime.Gosched() // the window: another client checks too
+	l.held.Store(true)
+	return true
+}
+
+func (l *wideCheckThenSet) Release() error {
+	if !l.held.Swap(false) {
+		return errNotLocked
+	}
+	return nil
+}
+
+// wideLostWakeup is zoo.LostWakeup with a yield between the failed try and
+// the registration for a wake-up: a release in between wakes nobody. The
+// window is wide for the reason wideCheckThenSet's is.
+type wideLostWakeup struct {
+	mu      sync.Mutex
+	held    bool
+	waiters []chan struct{}
+}
+
+func (l *wideLostWakeup) Acquire() {
+	for !l.TryAcquire() {
+		runtime.Gosched() // the window: the holder releases, and wakes nobody
+		ch := make(chan struct{})
+		l.mu.Lock()
+		l.waiters = append(l.waiters, ch)
+		l.mu.Unlock()
+		<-ch
+	}
+}
+
+func (l *wideLostWakeup) TryAcquire() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.held {
+		return false
+	}
+	l.held = true
+	return true
+}
+
+func (l *wideLostWakeup) Release() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.held {
+		return errNotLocked
+	}
+	l.held = false
+	if len(l.waiters) > 0 {
+		close(l.waiters[0])
+		l.waiters = l.waiters[1:]
+	}
+	return nil
+}
+
 // panicLock panics on a release of an unlocked lock.
 type panicLock struct{ chanLock }
 
@@ -177,8 +251,8 @@ func TestDetectors(t *testing.T) {
 		{"channel lock passes", newChanLock, "", nil},
 		{"slow lock is not stuck", func() sim.Lock { return &slowLock{chanLock: make(chanLock, 1)} }, "", []sim.Option{sim.WithDuration(time.Second)}},
 		{"sync.Mutex without unlocked releases", func() sim.Lock { return new(zoo.Mutex) }, "", []sim.Option{sim.WithoutUnlockedRelease()}},
-		{"check-then-set is not linearizable", func() sim.Lock { return new(zoo.CheckThenSet) }, sim.Violation, nil},
-		{"lost wake-up is stuck", func() sim.Lock { return new(zoo.LostWakeup) }, sim.Stuck, nil},
+		{"check-then-set is not linearizable", func() sim.Lock { return new(wideCheckThenSet) }, sim.Violation, nil},
+		{"lost wake-up is stuck", func() sim.Lock { return new(wideLostWakeup) }, sim.Stuck, nil},
 		{"release that wakes nobody is stuck", newNoWakeLock, sim.Stuck, nil},
 		{"blocking try_acquire is stuck", func() sim.Lock { return blockingTryLock{make(chanLock, 1)} }, sim.Stuck, nil},
 		{"try_acquire blocked behind a waiter is stuck", newTurnstile, sim.Stuck, nil},
@@ -243,7 +317,9 @@ func TestLivelock(t *testing.T) {
 // TestInconclusive: a checker that runs out of time is reported, not
 // passed.
 func TestInconclusive(t *testing.T) {
-	rep, err := sim.RunLock(newChanLock, sim.WithCheckTimeout(time.Nanosecond), sim.WithClients(8, 8), sim.WithMaxSteps(6), sim.WithShrinkTime(time.Millisecond))
+	// The search stops at the first failure: the budget only bounds one.
+	rep, err := sim.RunLock(newChanLock, sim.WithCheckTimeout(time.Nanosecond), sim.WithClients(8, 8), sim.WithMaxSteps(6),
+		sim.WithShrinkTime(time.Millisecond), sim.WithDuration(30*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,6 +370,19 @@ func TestRecord(t *testing.T) {
 	}
 	if history.Check(h, 0).Verdict != history.Linearizable {
 		t.Error("recorded history does not check")
+	}
+}
+
+// TestAtLeastOneHistory: however short the budget (or loaded the machine,
+// or slow the driver to start), a search checks one history, and then
+// stops.
+func TestAtLeastOneHistory(t *testing.T) {
+	rep, err := sim.RunLock(newChanLock, sim.WithDuration(time.Nanosecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Histories != 1 || rep.Failure != nil {
+		t.Fatalf("%d histories, failure %v; want 1 history and a pass", rep.Histories, rep.Failure)
 	}
 }
 

@@ -20,7 +20,9 @@ func Example() {
 		panic(err)
 	}
 	defer os.RemoveAll(dir)
-	rep, err := sim.RunLock(e.New, sim.WithShrinkTime(200*time.Millisecond), sim.WithHTMLDir(dir))
+	// The search stops at the first failure: a generous budget costs
+	// nothing when the bug is found, and a loaded machine needs it.
+	rep, err := sim.RunLock(e.New, sim.WithDuration(30*time.Second), sim.WithShrinkTime(200*time.Millisecond), sim.WithHTMLDir(dir))
 	if err != nil {
 		panic(err)
 	}

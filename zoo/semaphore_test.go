@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/lockcheck/lockcheck/sim"
@@ -39,7 +40,7 @@ func TestWeightedOverRelease(t *testing.T) {
 		s2.Release(1)
 	}()
 	s2.TryAcquire(1)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // bounds a failure only
 	defer cancel()
 	if err := s2.Acquire(ctx, 1); err != nil {
 		t.Fatalf("a second Acquire on a held, corrupted Weighted(1): %v; want it to get in", err)
@@ -64,32 +65,35 @@ func TestWeightedOverRelease(t *testing.T) {
 // released (successfully), W's Acquire failed, and nobody else acquired.
 // With GOMAXPROCS=1 the interleaving is deterministic: cancel makes W
 // runnable but does not run it, so Release hands the semaphore to W while W
-// is still queued.
+// is still queued. W is known to be queued, not guessed to be: in a synctest
+// bubble, synctest.Wait returns once W is blocked.
 func TestWeightedCancelledAcquire(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	for i := range 20 {
-		s := semaphore.NewWeighted(1)
-		if !s.TryAcquire(1) { // A holds it
-			t.Fatal("TryAcquire of a new Weighted(1) failed")
+	synctest.Test(t, func(t *testing.T) {
+		for i := range 20 {
+			s := semaphore.NewWeighted(1)
+			if !s.TryAcquire(1) { // A holds it
+				t.Fatal("TryAcquire of a new Weighted(1) failed")
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			res := make(chan error)
+			go func() { res <- s.Acquire(ctx, 1) }() // W waits
+			synctest.Wait()                          // W is queued (blocked in the bubble)
+			cancel()
+			s.Release(1) // A releases: the semaphore goes to W, still queued
+			busy := !s.TryAcquire(1)
+			err := <-res
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("run %d: W's Acquire returned %v, want context.Canceled", i, err)
+			}
+			if !busy {
+				t.Fatalf("run %d: TryAcquire right after A's release succeeded; the race was not hit", i)
+			}
+			if !s.TryAcquire(1) {
+				t.Fatalf("run %d: the semaphore is still held after W gave up", i)
+			}
 		}
-		ctx, cancel := context.WithCancel(context.Background())
-		res := make(chan error)
-		go func() { res <- s.Acquire(ctx, 1) }() // W waits
-		time.Sleep(time.Millisecond)             // W is queued
-		cancel()
-		s.Release(1) // A releases: the semaphore goes to W, still queued
-		busy := !s.TryAcquire(1)
-		err := <-res
-		if !errors.Is(err, context.Canceled) {
-			t.Fatalf("run %d: W's Acquire returned %v, want context.Canceled", i, err)
-		}
-		if !busy {
-			t.Fatalf("run %d: TryAcquire right after A's release succeeded; the race was not hit", i)
-		}
-		if !s.TryAcquire(1) {
-			t.Fatalf("run %d: the semaphore is still held after W gave up", i)
-		}
-	}
+	})
 }
 
 // semaphoreWithContext is zoo.Semaphore plus the AcquireContext the zoo's
@@ -136,43 +140,46 @@ func TestWeightedCancelledAcquireInHarness(t *testing.T) {
 // if the hand-off did; the test does both.
 func TestWeightedCancelledAcquireOverReleases(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	outcomes := map[string]int{}
-	for i := range 40 {
-		s := semaphore.NewWeighted(1)
-		s.TryAcquire(1) // A holds it
-		ctx, cancel := context.WithCancel(context.Background())
-		res := make(chan any)
-		go func() {
-			defer func() {
-				if p := recover(); p != nil {
-					res <- p
-				}
+	var outcomes map[string]int
+	synctest.Test(t, func(t *testing.T) {
+		outcomes = map[string]int{}
+		for i := range 40 {
+			s := semaphore.NewWeighted(1)
+			s.TryAcquire(1) // A holds it
+			ctx, cancel := context.WithCancel(context.Background())
+			res := make(chan any)
+			go func() {
+				defer func() {
+					if p := recover(); p != nil {
+						res <- p
+					}
+				}()
+				res <- s.Acquire(ctx, 1) // W waits
 			}()
-			res <- s.Acquire(ctx, 1) // W waits
-		}()
-		time.Sleep(time.Millisecond)
-		if i%2 == 0 {
-			cancel()
-			s.Release(1) // A releases: the semaphore goes to W, still queued
-		} else {
-			s.Release(1)
-			cancel()
-		}
-		s.Release(1) // B releases the held semaphore
-		switch r := (<-res).(type) {
-		case error:
-			if !errors.Is(r, context.Canceled) {
-				t.Fatalf("W's Acquire returned %v", r)
-			}
-			if s.TryAcquire(1) && s.TryAcquire(1) {
-				outcomes["count -1: two holders admitted"]++
+			synctest.Wait() // W is queued
+			if i%2 == 0 {
+				cancel()
+				s.Release(1) // A releases: the semaphore goes to W, still queued
 			} else {
-				outcomes["no damage"]++
+				s.Release(1)
+				cancel()
 			}
-		default:
-			outcomes["Acquire panicked: "+r.(string)]++
+			s.Release(1) // B releases the held semaphore
+			switch r := (<-res).(type) {
+			case error:
+				if !errors.Is(r, context.Canceled) {
+					t.Fatalf("W's Acquire returned %v", r)
+				}
+				if s.TryAcquire(1) && s.TryAcquire(1) {
+					outcomes["count -1: two holders admitted"]++
+				} else {
+					outcomes["no damage"]++
+				}
+			default:
+				outcomes["Acquire panicked: "+r.(string)]++
+			}
 		}
-	}
+	})
 	t.Logf("%v", outcomes)
 	if outcomes["no damage"] > 0 || len(outcomes) != 2 {
 		t.Errorf("outcomes %v; want both kinds of damage and no run without", outcomes)

@@ -80,8 +80,12 @@ func TestRegistry(t *testing.T) {
 // tail: the harness's default of 3s finds most bugs in well under a
 // second, but check-then-set (a race window of nanoseconds) and lost-wakeup
 // now and then take longer (docs/power.md; TestSoak measures how often the
-// default budget misses).
-const brokenBudget = 30 * time.Second
+// default budget misses). On a loaded machine the search runs ten times
+// fewer histories a second and the narrow races are rarer (both clients
+// seldom run at the same instant): there timeout-keeps-grant took 28s
+// and check-then-set more than 30s. A generous budget costs nothing when
+// the bug is caught.
+const brokenBudget = 2 * time.Minute
 
 // TestBroken: the harness catches every broken lock, for the right reason.
 func TestBroken(t *testing.T) {

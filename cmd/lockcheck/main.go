@@ -36,14 +36,14 @@
 //
 // The harness's watchdog reports a run stuck when a blocking acquire is not
 // answered although the lock was released, or when a bounded operation
-// (try_acquire, release, locked, acquire_timeout) is not answered 500ms after
-// its bound. A lock cannot legitimately hold up a bounded operation, so in
-// drive the second case is the driver's fault: it exits 2 ("never answered
-// within the deadline"), and only a stuck blocking acquire exits 1. (The
-// driver package reports such a request itself, as a NoAnswer misbehaviour,
-// when the run is closed with it 250ms or more past its bound, or when it
-// is 5s past its bound; drive also applies the rule to a stuck run whose
-// history has a bounded operation in flight.)
+// (try_acquire, release, locked, acquire_timeout) is not answered 2s after
+// its bound (sim.Run's stuck timeout). A lock cannot legitimately hold up a
+// bounded operation, so in drive the second case is the driver's fault: it
+// exits 2 ("never answered within the deadline"), and only a stuck blocking
+// acquire exits 1. (The driver package reports such a request itself, as a
+// NoAnswer misbehaviour, when the run is closed with it 250ms or more past
+// its bound, or when it is 5s past its bound; drive also applies the rule to
+// a stuck run whose history has a bounded operation in flight.)
 //
 // # Progress and JSON
 //
