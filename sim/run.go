@@ -275,7 +275,7 @@ func (r *run) do(c *client, s Step, offset int) {
 	sl.step = s
 	sl.op = history.Op{Client: c.id, Input: model.Input{Kind: s.Kind, Timeout: s.Timeout}, Note: c.note, Return: history.Never, Output: model.Output{Pending: true}}
 	ctx := r.ctx
-	now := time.Now()
+	now := r.now()
 	sl.start, sl.bound = now, now
 	switch s.Kind {
 	case model.Acquire:
@@ -311,7 +311,9 @@ func (r *run) do(c *client, s Step, offset int) {
 		r.rendezvous(offset >> 16)
 		delay(offset & 0xffff)
 	}
+	called := r.now()
 	ok, bad, panicked := r.invoke(c.lock, s, ctx)
+	returned := r.now()
 	ret := r.clock.Add(1)
 	if parks {
 		r.parked.Add(-1)
@@ -323,6 +325,8 @@ func (r *run) do(c *client, s Step, offset int) {
 	}
 	if bad != "" {
 		r.broke(fmt.Sprintf("%s: %s", c.name(), bad), [2]int{c.id, int(k)})
+	} else if early := gaveUpEarly(s, ok, called, returned); early != "" && !panicked {
+		r.gaveUp(c, early, [2]int{c.id, int(k)})
 	}
 	if ok && s.Kind.IsAcquire() && !r.cfg.unlockedRelease {
 		r.held.Add(1)
@@ -394,7 +398,7 @@ func (r *run) watch(allDone <-chan struct{}) *Failure {
 	grace, stuckAfter := r.cfg.grace, r.cfg.stuck
 	ticker := time.NewTicker(tick)
 	defer ticker.Stop()
-	begin := time.Now()
+	begin := r.now()
 	last, lastTick := r.progress.Load(), begin
 	var quiet time.Duration // responsive time without progress
 	rescued := false        // the harness released since the last progress
@@ -412,7 +416,7 @@ func (r *run) watch(allDone <-chan struct{}) *Failure {
 		if r.ctx.Err() != nil { // a broken contract ended the run
 			return nil
 		}
-		now := time.Now()
+		now := r.now()
 		quiet += min(now.Sub(lastTick), 4*tick)
 		lastTick = now
 		if now.Sub(begin) > r.cfg.deadline {
@@ -438,7 +442,7 @@ func (r *run) watch(allDone <-chan struct{}) *Failure {
 			switch {
 			case k == 0:
 				busy = busy || !c.done.Load()
-			case c.slots[k-1].bound.IsZero():
+			case hasTimeLeft(c.slots[k-1].bound, now, stuckAfter):
 				waiting = append(waiting, c)
 			case now.Sub(c.slots[k-1].bound) >= stuckAfter:
 				overdue = append(overdue, c)
@@ -490,7 +494,9 @@ func (r *run) watch(allDone <-chan struct{}) *Failure {
 			rescueAt = quiet // still running: look again later
 			continue
 		}
-		return r.stuckFailure(r.stuckReason(waiting, rescue), waiting)
+		f := r.stuckFailure(r.stuckReason(waiting, rescue)+timeLeft(waiting, now), waiting)
+		r.markTimeLeft(f, waiting)
+		return f
 	}
 }
 

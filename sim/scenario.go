@@ -93,10 +93,11 @@ var weights = map[model.Kind]int{
 }
 
 // scenarioGen draws scenarios that use only the operations in kinds, with
-// between minClients and maxClients clients of 1 to maxSteps steps.
+// between minClients and maxClients clients of 1 to maxSteps steps, and
+// long timeouts and cancellation delays of long (see drawDelay).
 // Shrinking goes towards fewer clients, shorter scripts, blocking acquires
 // and zero timeouts.
-func scenarioGen(kinds []model.Kind, minClients, maxClients, maxSteps int) *rapid.Generator[Scenario] {
+func scenarioGen(kinds []model.Kind, minClients, maxClients, maxSteps int, long time.Duration) *rapid.Generator[Scenario] {
 	total := 0
 	for _, k := range kinds {
 		total += weights[k]
@@ -113,11 +114,11 @@ func scenarioGen(kinds []model.Kind, minClients, maxClients, maxSteps int) *rapi
 		}
 		switch s.Kind {
 		case model.AcquireTimeout:
-			s.Timeout = drawDelay(t, "timeout")
+			s.Timeout = drawDelay(t, "timeout", long)
 		case model.AcquireContext:
 			s.Cancel = Cancel(rapid.IntRange(0, 2).Draw(t, "cancel"))
 			if s.Cancel == CancelAfter {
-				s.After = drawDelay(t, "after")
+				s.After = drawDelay(t, "after", long)
 			}
 		}
 		return s
@@ -128,16 +129,25 @@ func scenarioGen(kinds []model.Kind, minClients, maxClients, maxSteps int) *rapi
 	})
 }
 
-// drawDelay draws zero, microseconds or milliseconds with equal chances.
-func drawDelay(t *rapid.T, label string) time.Duration {
+// drawDelay draws zero, microseconds or milliseconds with equal chances;
+// one millisecond delay in longOdds is long instead, long enough for the
+// watchdog to judge a waiter that stays blocked on a free lock with time
+// left (see promise.go).
+func drawDelay(t *rapid.T, label string, long time.Duration) time.Duration {
 	switch rapid.IntRange(0, 2).Draw(t, label+" scale") {
 	case 0:
 		return 0
 	case 1:
 		return time.Duration(rapid.IntRange(1, 500).Draw(t, label)) * time.Microsecond
 	}
+	if rapid.IntRange(0, longOdds-1).Draw(t, label+" long") == longOdds-1 {
+		return long
+	}
 	return time.Duration(rapid.IntRange(1, 5).Draw(t, label)) * time.Millisecond
 }
+
+// longOdds: one millisecond-scale delay in longOdds is long.
+const longOdds = 4
 
 // GoString is String, so that rapid's log of a drawn scenario is readable.
 func (sc Scenario) GoString() string { return sc.String() }

@@ -1,0 +1,128 @@
+package sim
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lockcheck/lockcheck/model"
+)
+
+// The real-time promises of timed and cancellable acquisition.
+//
+// Linearizability sees only the order of events, so it accepts a failed
+// acquire_timeout as soon as the lock was held at some instant of the call,
+// however short the call was. Two promises about real time are checked
+// besides:
+//
+//   - Patience. A failed acquire_timeout(d) with d > 0 returns only after d
+//     has elapsed, measured by the harness from just before the call to just
+//     after the return, on the clock of the run (run.now). The check is a
+//     pure function of the step, its result and the two readings
+//     (gaveUpEarly), so any clock (real or virtual) can feed it. A failed
+//     acquire_context returns only once its context is done: that one is
+//     checked in invoke, as a broken contract.
+//   - Progress with time left. A timed or cancellable waiter with time left
+//     proceeds when the lock is released and nobody else takes it, as a
+//     blocking waiter must. The watchdog counts a waiter as "waiting"
+//     (rescuable, and judged stuck if none proceeds after the harness's
+//     release) while it may block forever or while its bound is still more
+//     than one and a half stuck timeouts away (hasTimeLeft); closer to its
+//     bound it is busy, and only an overrun of its bound makes it stuck.
+//     So a timed waiter is called stuck only if it stayed blocked for a
+//     stuck timeout after the release while it still had half a stuck
+//     timeout left: a correct lock would have let it proceed. Scenarios give
+//     some timed acquires and cancellation delays a long duration
+//     (longDelay: four stuck timeouts) so that the watchdog has time to see
+//     such a waiter stay blocked on a free lock well before its timeout.
+//     A correct lock returns them at once when the lock is released; the
+//     watchdog releases it whenever every running client waits.
+
+// now is the clock of the run: slots' start times and bounds, and the
+// readings that gaveUpEarly compares, come from it.
+func (r *run) now() time.Time { return time.Now() }
+
+// longDelay is the timeout (or cancellation delay) of the long timed and
+// cancellable acquires of scenarios, for a stuck timeout of stuck.
+func longDelay(stuck time.Duration) time.Duration { return 4 * stuck }
+
+// hasTimeLeft reports whether an operation with the given bound (zero: it
+// may wait forever) counts, at now, as a waiter that may block until a
+// release, for a stuck timeout of stuck: its bound is more than one and a
+// half stuck timeouts away, so that a correct lock lets it proceed, after a
+// release, well before its bound.
+func hasTimeLeft(bound, now time.Time, stuck time.Duration) bool {
+	return bound.IsZero() || bound.Sub(now) > stuck+stuck/2
+}
+
+// gaveUpEarly returns the broken promise, or "" if there is none, of a
+// step that returned ok after being called at called and returning at
+// returned: an acquire_timeout(d), d > 0, that failed before d elapsed.
+func gaveUpEarly(s Step, ok bool, called, returned time.Time) string {
+	if s.Kind != model.AcquireTimeout || ok || s.Timeout <= 0 {
+		return ""
+	}
+	took := returned.Sub(called)
+	if took >= s.Timeout {
+		return ""
+	}
+	return fmt.Sprintf("%s → false after %v: a timed acquire waits its timeout before it gives up", s, roundDuration(took))
+}
+
+// roundDuration rounds d for a message: to 3 significant digits or so.
+func roundDuration(d time.Duration) time.Duration {
+	switch {
+	case d >= time.Second:
+		return d.Round(time.Millisecond)
+	case d >= time.Millisecond:
+		return d.Round(10 * time.Microsecond)
+	case d >= time.Microsecond:
+		return d.Round(10 * time.Nanosecond)
+	}
+	return d
+}
+
+// gaveUp records the first broken promise of patience, by the operation in
+// slot at of client c, and ends the run.
+func (r *run) gaveUp(c *client, msg string, at [2]int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.contract == nil {
+		r.contract = &Failure{Kind: Early, Summary: fmt.Sprintf("%s's %s", c.name(), msg),
+			marks: map[[2]int]string{at: "◀ gave up early"}}
+	}
+	r.cancel()
+}
+
+// MarkTimeLeft marks, in a Stuck failure's Marks, a timed or cancellable
+// acquire that the watchdog judged stuck while it still had time left: a
+// waiter on a free lock, like a stuck blocking acquire, and unlike a
+// bounded operation that overran its bound (marked "◀ stuck").
+const MarkTimeLeft = "◀ stuck with time left"
+
+// markTimeLeft re-marks the waiters of f that have a bound.
+func (r *run) markTimeLeft(f *Failure, waiting []*client) {
+	for _, c := range waiting {
+		if k := c.cur.Load(); k > 0 && !c.slots[k-1].bound.IsZero() {
+			f.marks[[2]int{c.id, int(k - 1)}] = MarkTimeLeft
+		}
+	}
+}
+
+// timeLeft describes how long the waiters with a bound had left at now,
+// for the watchdog's summary: "" when none has a bound.
+func timeLeft(waiting []*client, now time.Time) string {
+	var ws []string
+	for _, c := range waiting {
+		k := c.cur.Load()
+		if k == 0 || c.slots[k-1].bound.IsZero() {
+			continue
+		}
+		sl := &c.slots[k-1]
+		ws = append(ws, fmt.Sprintf("client %d's %s still had %v", c.id, sl.step, sl.bound.Sub(now).Round(time.Millisecond)))
+	}
+	if len(ws) == 0 {
+		return ""
+	}
+	return ";\n" + strings.Join(ws, ", ") + " left: a timed or cancellable waiter with time left proceeds on a release, as a blocking one does"
+}
