@@ -66,7 +66,11 @@ func gaveUpEarly(s Step, ok bool, called, returned time.Time) string {
 	if took >= s.Timeout {
 		return ""
 	}
-	return fmt.Sprintf("%s → false after %v: a timed acquire waits its timeout before it gives up", s, roundDuration(took))
+	shown := roundDuration(took)
+	if shown >= s.Timeout {
+		shown = took // do not round up to the timeout itself
+	}
+	return fmt.Sprintf("%s → false after %v: a timed acquire waits its timeout before it gives up", s, shown)
 }
 
 // roundDuration rounds d for a message: to 3 significant digits or so.

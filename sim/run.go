@@ -51,7 +51,7 @@ type run struct {
 	progress atomic.Int64  // events of the scenario's clients
 	held     atomic.Int64  // acquisitions returned minus releases taken (WithoutUnlockedRelease)
 	active   atomic.Int32  // scenario clients not done
-	parked   atomic.Int32  // scenario clients inside an operation that may block forever
+	parked   atomic.Int32  // scenario clients inside an operation that may block until a release (hasTimeLeft)
 	kick     chan struct{} // wakes the watchdog when parked reaches active
 	lockstep bool          // clients meet before each step (see rendezvous)
 	arrived  []atomic.Int32
@@ -299,7 +299,7 @@ func (r *run) do(c *client, s Step, offset int) {
 	}
 	sl.op.Call = r.clock.Add(1)
 	c.cur.Store(k + 1)
-	parks := c != r.harness && sl.bound.IsZero()
+	parks := c != r.harness && hasTimeLeft(sl.bound, now, r.cfg.stuck)
 	if c != r.harness {
 		r.progress.Add(1)
 	}

@@ -129,25 +129,23 @@ func scenarioGen(kinds []model.Kind, minClients, maxClients, maxSteps int, long 
 	})
 }
 
-// drawDelay draws zero, microseconds or milliseconds with equal chances;
-// one millisecond delay in longOdds is long instead, long enough for the
-// watchdog to judge a waiter that stays blocked on a free lock with time
-// left (see promise.go).
+// drawDelay draws zero, microseconds, milliseconds or long with equal
+// chances. Long is long enough for the watchdog to judge a waiter that
+// stays blocked on a free lock with time left (see promise.go); a correct
+// lock returns such a waiter as soon as the lock is released, and the
+// watchdog releases it whenever every running client waits, so long
+// delays cost no more than blocking acquires.
 func drawDelay(t *rapid.T, label string, long time.Duration) time.Duration {
-	switch rapid.IntRange(0, 2).Draw(t, label+" scale") {
+	switch rapid.IntRange(0, 3).Draw(t, label+" scale") {
 	case 0:
 		return 0
 	case 1:
 		return time.Duration(rapid.IntRange(1, 500).Draw(t, label)) * time.Microsecond
+	case 2:
+		return time.Duration(rapid.IntRange(1, 5).Draw(t, label)) * time.Millisecond
 	}
-	if rapid.IntRange(0, longOdds-1).Draw(t, label+" long") == longOdds-1 {
-		return long
-	}
-	return time.Duration(rapid.IntRange(1, 5).Draw(t, label)) * time.Millisecond
+	return long
 }
-
-// longOdds: one millisecond-scale delay in longOdds is long.
-const longOdds = 4
 
 // GoString is String, so that rapid's log of a drawn scenario is readable.
 func (sc Scenario) GoString() string { return sc.String() }

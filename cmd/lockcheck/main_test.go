@@ -354,16 +354,20 @@ func TestBoundedStuck(t *testing.T) {
 	}
 	done := history.Op{Input: model.Input{Kind: model.TryAcquire}, Output: model.Output{OK: true}, Call: 1, Return: 2}
 	for _, tc := range []struct {
-		h    []history.Op
-		want bool
+		h     []history.Op
+		marks map[int]string
+		want  bool
 	}{
-		{[]history.Op{done, pending(model.Acquire)}, false},
-		{[]history.Op{done, pending(model.Acquire), pending(model.Release)}, true},
-		{[]history.Op{pending(model.TryAcquire)}, true},
-		{[]history.Op{pending(model.AcquireTimeout)}, true},
+		{[]history.Op{done, pending(model.Acquire)}, nil, false},
+		{[]history.Op{done, pending(model.Acquire), pending(model.Release)}, nil, true},
+		{[]history.Op{pending(model.TryAcquire)}, nil, true},
+		{[]history.Op{pending(model.AcquireTimeout)}, map[int]string{0: "◀ stuck"}, true},
+		// A timed waiter judged with time left is a waiter, like acquire.
+		{[]history.Op{done, pending(model.AcquireTimeout)}, map[int]string{1: sim.MarkTimeLeft}, false},
+		{[]history.Op{pending(model.AcquireTimeout), pending(model.Locked)}, map[int]string{0: sim.MarkTimeLeft}, true},
 	} {
-		if got := boundedStuck(&sim.Failure{Kind: sim.Stuck, History: tc.h}); got != tc.want {
-			t.Errorf("boundedStuck(%v) = %v, want %v", tc.h, got, tc.want)
+		if got := boundedStuck(&sim.Failure{Kind: sim.Stuck, History: tc.h, Marks: tc.marks}); got != tc.want {
+			t.Errorf("boundedStuck(%v, %v) = %v, want %v", tc.h, tc.marks, got, tc.want)
 		}
 	}
 }
