@@ -325,7 +325,8 @@ func (r *run) do(c *client, s Step, offset int) {
 	}
 	if bad != "" {
 		r.broke(fmt.Sprintf("%s: %s", c.name(), bad), [2]int{c.id, int(k)})
-	} else if early := gaveUpEarly(s, ok, called, returned); early != "" && !panicked {
+	} else if early := gaveUpEarly(s, ok, called, returned); early != "" && !panicked && r.ctx.Err() == nil {
+		// (Once the run is over, a target may end its calls early.)
 		r.gaveUp(c, early, [2]int{c.id, int(k)})
 	}
 	if ok && s.Kind.IsAcquire() && !r.cfg.unlockedRelease {
