@@ -29,7 +29,8 @@ import (
 // The watchdog (watch) is how the harness never hangs and how it sees
 // liveness bugs. When no client has made progress for a grace period and
 // every client still running waits in an acquire that may legitimately
-// block forever, the harness releases the lock itself (an operation of the
+// block until a release (forever, or with time left: hasTimeLeft in
+// promise.go), the harness releases the lock itself (an operation of the
 // harness's own client, recorded like any other). A correct lock then lets
 // a waiter proceed. If none proceeds within the stuck timeout, the run is
 // stuck: a release with waiters after which none proceeded, or waiters

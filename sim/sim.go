@@ -28,7 +28,8 @@ const (
 	Violation FailureKind = "linearizability violation"
 	// Stuck: an operation did not return although a correct lock would
 	// have let it (a lost wake-up, a release after which no waiter
-	// proceeds, a non-blocking operation that blocks).
+	// proceeds, a timed or cancellable waiter with time left that does
+	// not proceed after a release, a non-blocking operation that blocks).
 	Stuck FailureKind = "stuck waiter"
 	// Contract: an operation panicked, or AcquireContext returned an error
 	// while its context was not done.
