@@ -98,6 +98,33 @@ func (r *run) gaveUp(c *client, msg string, at [2]int) {
 	r.cancel()
 }
 
+// probeTimeout is the timeout of probePatience's acquire_timeout.
+const probeTimeout = time.Millisecond
+
+// probePatience is the end-of-run probe's test of patience, for a lock in
+// another process that offers acquire_timeout: when the probe's try found
+// the lock held, every client is done, so nobody can release it, and the
+// harness calls acquire_timeout(probeTimeout), which a correct lock fails
+// after the timeout. A lock that gives up at once is caught in any run that
+// ends with the lock held, whatever the scenario: drivers run few histories
+// a second, and this costs them one request and a millisecond. In-process
+// locks run thousands of histories a second, and a millisecond timer
+// (their resolution on some machines) would slow them by a third; the
+// scenarios' own timed acquires catch them within a few histories. It
+// reports whether the harness acquired the lock (then the probe releases
+// it).
+func (r *run) probePatience() bool {
+	if r.cfg.inProcess || r.ctx.Err() != nil {
+		return false
+	}
+	if _, ok := r.harness.lock.(timeoutLock); !ok {
+		return false
+	}
+	k := r.harness.n.Load()
+	r.do(r.harness, Step{Kind: model.AcquireTimeout, Timeout: probeTimeout}, -1)
+	return r.harness.n.Load() > k && r.harness.slots[k].op.Output.OK
+}
+
 // MarkTimeLeft marks, in a Stuck failure's Marks, a timed or cancellable
 // acquire that the watchdog judged stuck while it still had time left: a
 // waiter on a free lock, like a stuck blocking acquire, and unlike a

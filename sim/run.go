@@ -465,7 +465,7 @@ func (r *run) watch(allDone <-chan struct{}) *Failure {
 			rescued, rescueAt, rescue = true, quiet, nil
 			if r.cfg.unlockedRelease || r.takeHeld() {
 				rescue = &r.harness.slots[r.harness.n.Load()]
-				if int(r.harness.n.Load()) >= len(r.harness.slots)-2 {
+				if int(r.harness.n.Load()) >= len(r.harness.slots)-5 { // the probe needs up to 4
 					return r.stuckFailure("the harness released the lock more times than the scenario has operations without progress", waiting)
 				}
 				done := make(chan struct{})
@@ -565,7 +565,8 @@ func (r *run) rescueRunning() bool {
 }
 
 // probe ends a finished run with the harness looking at the lock:
-// locked(), try_acquire(), and release() if it acquired. A lock left in a
+// locked(), try_acquire(), for a lock in another process that try failing
+// acquire_timeout (probePatience), and release() if it acquired. A lock left in a
 // wrong state by the scenario shows it here. The probe runs on a goroutine
 // of its own under the same stuck rule as the clients: a probe operation
 // that does not return within the stuck timeout (and, in process, whose
@@ -590,7 +591,7 @@ func (r *run) probe() *Failure {
 		}
 		k := r.harness.n.Load()
 		r.do(r.harness, Step{Kind: model.TryAcquire}, -1)
-		if r.harness.n.Load() > k && r.harness.slots[k].op.Output.OK {
+		if r.harness.n.Load() > k && r.harness.slots[k].op.Output.OK || r.probePatience() {
 			if r.cfg.unlockedRelease || r.takeHeld() {
 				r.do(r.harness, Step{Kind: model.Release}, -1)
 			}
