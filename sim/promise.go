@@ -125,6 +125,88 @@ func (r *run) probePatience() bool {
 	return r.harness.n.Load() > k && r.harness.slots[k].op.Output.OK
 }
 
+// probeSettle is how long probeProgress lets its waiter's request reach
+// the lock before the harness releases it.
+const probeSettle = 20 * time.Millisecond
+
+// probeProgress is the end-of-run probe's test of progress with time left,
+// for a lock in another process that offers acquire_timeout, when the
+// probe found the lock held and could not acquire it: every client is
+// done, so nobody holds it who will release it. Client 0 (done with its
+// script; its slots have room for this one operation) calls
+// acquire_timeout(longDelay), and once its request had probeSettle to
+// reach the lock, the harness releases the lock. A correct lock lets the
+// waiter proceed; one that is still waiting a stuck timeout (of the
+// watchdog's load-aware time) later, with time left, is stuck. A lock that
+// strands its timed waiters is then caught in any run that ends with the
+// lock held, whatever the scenario: drivers run few histories a second.
+// (If the release comes before the waiter waits, the waiter just acquires
+// a free lock.) It reports whether the waiter acquired the lock (the probe
+// then releases it), and records a stuck run in r.contract.
+func (r *run) probeProgress() bool {
+	if r.cfg.inProcess || !r.cfg.unlockedRelease || r.ctx.Err() != nil || len(r.clients) == 0 {
+		return false
+	}
+	c := r.clients[0]
+	if _, ok := c.lock.(timeoutLock); !ok || int(c.n.Load()) >= len(c.slots) {
+		return false
+	}
+	k := c.n.Load()
+	waiter := make(chan struct{})
+	go func() {
+		defer close(waiter)
+		r.do(c, Step{Kind: model.AcquireTimeout, Timeout: longDelay(r.cfg.stuck)}, -1)
+	}()
+	if !r.waitQuiet(waiter, probeSettle) {
+		h := r.harness.n.Load()
+		r.do(r.harness, Step{Kind: model.Release}, -1)
+		released := r.harness.n.Load() > h && r.harness.slots[h].op.Output.OK
+		if !r.waitQuiet(waiter, r.cfg.stuck) {
+			now := r.now()
+			// c.cur publishes the slot's bound (see do).
+			if released && r.ctx.Err() == nil && c.cur.Load() == k+1 && c.slots[k].bound.After(now) {
+				f := r.stuckFailure(fmt.Sprintf("at the end of the run every client was done and the lock held, so client %d called %s and the harness released the lock (release() → ok), yet the waiter did not proceed within %v: a release with waiters after which none proceeds",
+					c.id, c.slots[k].step, r.cfg.stuck)+timeLeft([]*client{c}, now), []*client{c})
+				r.markTimeLeft(f, []*client{c})
+				r.mu.Lock()
+				if r.contract == nil {
+					r.contract = f
+				}
+				r.mu.Unlock()
+			}
+			return false
+		}
+	}
+	<-waiter
+	return c.slots[k].op.Output.OK && !c.slots[k].op.Output.Pending
+}
+
+// waitQuiet waits for done, for at most d of the watchdog's load-aware
+// time (see watch: a late tick counts at most 4 ticks), and reports
+// whether done was closed.
+func (r *run) waitQuiet(done <-chan struct{}, d time.Duration) bool {
+	const tick = time.Millisecond
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	last := r.now()
+	for quiet := time.Duration(0); quiet < d; {
+		select {
+		case <-done:
+			return true
+		case <-t.C:
+		}
+		now := r.now()
+		quiet += min(now.Sub(last), 4*tick)
+		last = now
+	}
+	select {
+	case <-done:
+		return true
+	default:
+		return false
+	}
+}
+
 // MarkTimeLeft marks, in a Stuck failure's Marks, a timed or cancellable
 // acquire that the watchdog judged stuck while it still had time left: a
 // waiter on a free lock, like a stuck blocking acquire, and unlike a

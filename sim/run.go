@@ -92,7 +92,7 @@ func newRun(cfg *config, sc Scenario, target Target) *run {
 	r.arrived = make([]atomic.Int32, maxLen(sc.Clients))
 	r.active.Store(int32(len(sc.Clients)))
 	for i, steps := range sc.Clients {
-		r.clients = append(r.clients, &client{id: i, lock: target.Client(i), slots: make([]slot, len(steps))})
+		r.clients = append(r.clients, &client{id: i, lock: target.Client(i), slots: make([]slot, len(steps)+1)}) // +1: probeProgress
 	}
 	h := len(sc.Clients)
 	r.harness = &client{id: h, lock: target.Client(h), note: "harness", slots: make([]slot, 2*sc.ops()+8)}
@@ -566,7 +566,8 @@ func (r *run) rescueRunning() bool {
 
 // probe ends a finished run with the harness looking at the lock:
 // locked(), try_acquire(), for a lock in another process that try failing
-// acquire_timeout (probePatience), and release() if it acquired. A lock left in a
+// acquire_timeout (probePatience) and a timed waiter let go by a release
+// (probeProgress), and release() if it acquired. A lock left in a
 // wrong state by the scenario shows it here. The probe runs on a goroutine
 // of its own under the same stuck rule as the clients: a probe operation
 // that does not return within the stuck timeout (and, in process, whose
@@ -591,7 +592,7 @@ func (r *run) probe() *Failure {
 		}
 		k := r.harness.n.Load()
 		r.do(r.harness, Step{Kind: model.TryAcquire}, -1)
-		if r.harness.n.Load() > k && r.harness.slots[k].op.Output.OK || r.probePatience() {
+		if r.harness.n.Load() > k && r.harness.slots[k].op.Output.OK || r.probePatience() || r.probeProgress() {
 			if r.cfg.unlockedRelease || r.takeHeld() {
 				r.do(r.harness, Step{Kind: model.Release}, -1)
 			}
