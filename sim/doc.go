@@ -39,6 +39,8 @@
 //     proceeds. A bounded operation that overruns its bound is stuck too.
 //     Slow or paused locks are not stuck: see WithStuckTimeout.
 //   - An AcquireTimeout(d) that fails before d has elapsed gave up early.
+//     For a lock in another process, the end-of-run probe also tests both
+//     promises of timed acquisition when it finds the lock held.
 //   - A panic, or AcquireContext failing while its context is not done,
 //     breaks the contract.
 //
