@@ -341,6 +341,28 @@ func TestDrive(t *testing.T) {
 	}
 }
 
+// TestDriveTimedPromises: the Python driver's broken timed locks are the
+// lock's bugs (exit 1), not the driver's: a timed acquire that gives up at
+// once, and a timed waiter stuck with time left (not a bounded operation
+// overrunning its bound).
+func TestDriveTimedPromises(t *testing.T) {
+	py := python(t)
+	for _, tc := range []struct{ lock, verdict, mark string }{
+		{"NoWaitTimeout", string(sim.Early), "◀ gave up early"},
+		{"UncountedWaiter", string(sim.Stuck), sim.MarkTimeLeft},
+	} {
+		t.Run(tc.lock, func(t *testing.T) {
+			// The search stops at the first failure; the budget bounds a miss.
+			stdout, _ := wantCode(t, []string{"drive", "--json", "--duration", "60s", "--shrink", "500ms",
+				py, pyDriver("lockdriver.py"), "--lock", tc.lock}, 1)
+			r := decode(t, stdout)
+			if r.Verdict != tc.verdict || r.DriverErr != nil || r.Failure == nil || !strings.Contains(r.Failure.Timeline, tc.mark) {
+				t.Errorf("JSON result %+v, want verdict %q and a timeline marked %q", r, tc.verdict, tc.mark)
+			}
+		})
+	}
+}
+
 func TestDriveCannotStart(t *testing.T) {
 	t.Parallel()
 	_, stderr := wantCode(t, []string{"drive", "--duration", "200ms", "--", "/nonexistent/driver"}, 2)
