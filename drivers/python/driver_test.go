@@ -1,6 +1,8 @@
 // Package python_test runs the Python driver, lockdriver.py, through the
 // lockcheck harness: CPython's Lock and BoundedSemaphore(1) pass, and
-// Semaphore(1), a counting semaphore posing as a lock, is caught.
+// Semaphore(1), a counting semaphore posing as a lock, is caught, as are the
+// driver's broken test locks NoWaitTimeout and UncountedWaiter, which break
+// the real-time promises of a timed acquire.
 package python_test
 
 import (
