@@ -37,6 +37,11 @@ import (
 //     such a waiter stay blocked on a free lock well before its timeout.
 //     A correct lock returns them at once when the lock is released; the
 //     watchdog releases it whenever every running client waits.
+//
+// A lock in another process runs few histories a second, too few for the
+// scenarios alone to draw what each bug needs, so the end-of-run probe
+// also tests both promises directly when it finds the lock held
+// (probePatience, probeProgress).
 
 // now is the clock of the run: slots' start times and bounds, and the
 // readings that gaveUpEarly compares, come from it.
