@@ -118,7 +118,8 @@ func (r *run) asHarness(f func()) []func() {
 	}}
 }
 
-// now is the run's time: virtual in controlled mode.
+// now is the clock of the run, virtual in controlled mode: slots' start
+// times and bounds, and the readings that gaveUpEarly compares, come from it.
 func (r *run) now() time.Time {
 	if r.ctl != nil {
 		return schedtime.Now()

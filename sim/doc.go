@@ -20,8 +20,9 @@
 //
 //   - Scenarios have 2 to 8 clients, each with a script of operations drawn
 //     from those the lock offers: acquire, try_acquire, acquire_timeout with
-//     timeouts from zero to milliseconds, acquire_context with contexts
-//     cancelled before or during the wait (or never), release (also of an
+//     timeouts from zero to milliseconds or long (four stuck timeouts),
+//     acquire_context with contexts cancelled before or during the wait (or
+//     never), release (also of an
 //     unlocked lock, and by a client other than the one that acquired) and
 //     locked. Each scenario runs several times on a fresh lock, with
 //     random jitter between operations, so narrow races show up.
@@ -31,11 +32,15 @@
 //     unlocked lock that succeeds, a timed acquire that fails yet keeps the
 //     lock.
 //   - When every running client is blocked in an acquire that may wait
-//     forever, the harness releases the lock itself (recorded as the
+//     until a release (a blocking one, or a timed or cancellable one with
+//     time left), the harness releases the lock itself (recorded as the
 //     harness's operation). If no waiter proceeds within the stuck timeout,
 //     the run is stuck: a lost wake-up, or a release after which no waiter
 //     proceeds. A bounded operation that overruns its bound is stuck too.
 //     Slow or paused locks are not stuck: see WithStuckTimeout.
+//   - An AcquireTimeout(d) that fails before d has elapsed gave up early.
+//     For a lock in another process, the end-of-run probe also tests both
+//     promises of timed acquisition when it finds the lock held.
 //   - A panic, or AcquireContext failing while its context is not done,
 //     breaks the contract.
 //   - An owned lock (WithOwnership, WithReentrancy) is checked against

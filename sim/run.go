@@ -29,7 +29,8 @@ import (
 // The watchdog (watch) is how the harness never hangs and how it sees
 // liveness bugs. When no client has made progress for a grace period and
 // every client still running waits in an acquire that may legitimately
-// block forever, the harness releases the lock itself (an operation of the
+// block until a release (forever, or with time left: hasTimeLeft in
+// promise.go), the harness releases the lock itself (an operation of the
 // harness's own client, recorded like any other). A correct lock then lets
 // a waiter proceed. If none proceeds within the stuck timeout, the run is
 // stuck: a release with waiters after which none proceeded, or waiters
@@ -51,7 +52,7 @@ type run struct {
 	progress atomic.Int64  // events of the scenario's clients
 	held     atomic.Int64  // acquisitions returned minus releases taken (WithoutUnlockedRelease)
 	active   atomic.Int32  // scenario clients not done
-	parked   atomic.Int32  // scenario clients inside an operation that may block forever
+	parked   atomic.Int32  // scenario clients inside an operation that may block until a release (hasTimeLeft)
 	kick     chan struct{} // wakes the watchdog when parked reaches active
 	lockstep bool          // clients meet before each step (see rendezvous)
 	arrived  []atomic.Int32
@@ -97,7 +98,7 @@ func newRun(cfg *config, sc Scenario, target Target) *run {
 	r.active.Store(int32(len(sc.Clients)))
 	r.own = newHolds(len(sc.Clients))
 	for i, steps := range sc.Clients {
-		r.clients = append(r.clients, &client{id: i, lock: target.Client(i), slots: make([]slot, len(steps)+r.tailSlots(steps))})
+		r.clients = append(r.clients, &client{id: i, lock: target.Client(i), slots: make([]slot, len(steps)+r.tailSlots(steps)+1)}) // +1: probeProgress
 	}
 	h := len(sc.Clients)
 	r.harness = &client{id: h, lock: target.Client(h), note: "harness", slots: make([]slot, 2*sc.ops()+8)}
@@ -313,7 +314,7 @@ func (r *run) do(c *client, s Step, offset int) {
 	r.ownedBound(c, s, sl, now)
 	sl.op.Call = r.clock.Add(1)
 	c.cur.Store(k + 1)
-	parks := c != r.harness && sl.bound.IsZero()
+	parks := c != r.harness && hasTimeLeft(sl.bound, now, r.cfg.stuck)
 	if c != r.harness {
 		r.progress.Add(1)
 	}
@@ -326,7 +327,9 @@ func (r *run) do(c *client, s Step, offset int) {
 		delay(offset & 0xffff)
 	}
 	r.mark(c, k, false)
+	called := r.now()
 	ok, bad, panicked := r.invoke(c.lock, s, ctx)
+	returned := r.now()
 	r.mark(c, k, true)
 	ret := r.clock.Add(1)
 	if parks {
@@ -339,6 +342,9 @@ func (r *run) do(c *client, s Step, offset int) {
 	}
 	if bad != "" {
 		r.broke(fmt.Sprintf("%s: %s", c.name(), bad), [2]int{c.id, int(k)})
+	} else if early := gaveUpEarly(s, ok, called, returned); early != "" && !panicked && r.ctx.Err() == nil {
+		// (Once the run is over, a target may end its calls early.)
+		r.gaveUp(c, early, [2]int{c.id, int(k)})
 	}
 	if ok && s.Kind.IsAcquire() && !r.cfg.unlockedRelease {
 		r.held.Add(1)
@@ -411,7 +417,7 @@ func (r *run) watch(allDone <-chan struct{}) *Failure {
 	grace, stuckAfter := r.cfg.grace, r.cfg.stuck
 	ticker := time.NewTicker(tick)
 	defer ticker.Stop()
-	begin := time.Now()
+	begin := r.now()
 	last, lastTick := r.progress.Load(), begin
 	var quiet time.Duration // responsive time without progress
 	rescued := false        // the harness released since the last progress
@@ -429,7 +435,7 @@ func (r *run) watch(allDone <-chan struct{}) *Failure {
 		if r.ctx.Err() != nil { // a broken contract ended the run
 			return nil
 		}
-		now := time.Now()
+		now := r.now()
 		quiet += min(now.Sub(lastTick), 4*tick)
 		lastTick = now
 		if now.Sub(begin) > r.cfg.deadline {
@@ -455,7 +461,7 @@ func (r *run) watch(allDone <-chan struct{}) *Failure {
 			switch {
 			case k == 0:
 				busy = busy || !c.done.Load()
-			case c.slots[k-1].bound.IsZero():
+			case hasTimeLeft(c.slots[k-1].bound, now, stuckAfter):
 				waiting = append(waiting, c)
 			case now.Sub(c.slots[k-1].bound) >= stuckAfter:
 				overdue = append(overdue, c)
@@ -476,7 +482,7 @@ func (r *run) watch(allDone <-chan struct{}) *Failure {
 			rescued, rescueAt, rescue = true, quiet, nil
 			if !r.cfg.owned && (r.cfg.unlockedRelease || r.takeHeld()) { // only the holder releases an owned lock
 				rescue = &r.harness.slots[r.harness.n.Load()]
-				if int(r.harness.n.Load()) >= len(r.harness.slots)-2 {
+				if int(r.harness.n.Load()) >= len(r.harness.slots)-5 { // the probe needs up to 4
 					return r.stuckFailure("the harness released the lock more times than the scenario has operations without progress", waiting)
 				}
 				done := make(chan struct{})
@@ -507,7 +513,9 @@ func (r *run) watch(allDone <-chan struct{}) *Failure {
 			rescueAt = quiet // still running: look again later
 			continue
 		}
-		return r.stuckFailure(r.stuckReason(waiting, rescue), waiting)
+		f := r.stuckFailure(r.stuckReason(waiting, rescue)+timeLeft(waiting, now), waiting)
+		r.markTimeLeft(f, waiting)
+		return f
 	}
 }
 
@@ -577,7 +585,9 @@ func (r *run) rescueRunning() bool {
 }
 
 // probe ends a finished run with the harness looking at the lock:
-// locked(), try_acquire(), and release() if it acquired. A lock left in a
+// locked(), try_acquire(), for a lock in another process that try failing
+// acquire_timeout (probePatience) and a timed waiter let go by a release
+// (probeProgress), and release() if it acquired. A lock left in a
 // wrong state by the scenario shows it here. The probe runs on a goroutine
 // of its own under the same stuck rule as the clients: a probe operation
 // that does not return within the stuck timeout (and, in process, whose
@@ -609,7 +619,7 @@ func (r *run) probeOps() {
 	}
 	k := r.harness.n.Load()
 	r.do(r.harness, Step{Kind: model.TryAcquire}, -1)
-	if r.harness.n.Load() > k && r.harness.slots[k].op.Output.OK {
+	if r.harness.n.Load() > k && r.harness.slots[k].op.Output.OK || r.probePatience() || r.probeProgress() {
 		if r.cfg.owned || r.cfg.unlockedRelease || r.takeHeld() { // an owned lock: the harness holds it
 			r.do(r.harness, Step{Kind: model.Release}, -1)
 		}

@@ -93,10 +93,11 @@ var weights = map[model.Kind]int{
 }
 
 // scenarioGen draws scenarios that use only the operations in kinds, with
-// between minClients and maxClients clients of 1 to maxSteps steps.
+// between minClients and maxClients clients of 1 to maxSteps steps, and
+// long timeouts and cancellation delays of long (see drawDelay).
 // Shrinking goes towards fewer clients, shorter scripts, blocking acquires
 // and zero timeouts.
-func scenarioGen(kinds []model.Kind, minClients, maxClients, maxSteps int) *rapid.Generator[Scenario] {
+func scenarioGen(kinds []model.Kind, minClients, maxClients, maxSteps int, long time.Duration) *rapid.Generator[Scenario] {
 	total := 0
 	for _, k := range kinds {
 		total += weights[k]
@@ -113,11 +114,11 @@ func scenarioGen(kinds []model.Kind, minClients, maxClients, maxSteps int) *rapi
 		}
 		switch s.Kind {
 		case model.AcquireTimeout:
-			s.Timeout = drawDelay(t, "timeout")
+			s.Timeout = drawDelay(t, "timeout", long)
 		case model.AcquireContext:
 			s.Cancel = Cancel(rapid.IntRange(0, 2).Draw(t, "cancel"))
 			if s.Cancel == CancelAfter {
-				s.After = drawDelay(t, "after")
+				s.After = drawDelay(t, "after", long)
 			}
 		}
 		return s
@@ -128,15 +129,22 @@ func scenarioGen(kinds []model.Kind, minClients, maxClients, maxSteps int) *rapi
 	})
 }
 
-// drawDelay draws zero, microseconds or milliseconds with equal chances.
-func drawDelay(t *rapid.T, label string) time.Duration {
-	switch rapid.IntRange(0, 2).Draw(t, label+" scale") {
+// drawDelay draws zero, microseconds, milliseconds or long with equal
+// chances. Long is long enough for the watchdog to judge a waiter that
+// stays blocked on a free lock with time left (see promise.go); a correct
+// lock returns such a waiter as soon as the lock is released, and the
+// watchdog releases it whenever every running client waits, so long
+// delays cost no more than blocking acquires.
+func drawDelay(t *rapid.T, label string, long time.Duration) time.Duration {
+	switch rapid.IntRange(0, 3).Draw(t, label+" scale") {
 	case 0:
 		return 0
 	case 1:
 		return time.Duration(rapid.IntRange(1, 500).Draw(t, label)) * time.Microsecond
+	case 2:
+		return time.Duration(rapid.IntRange(1, 5).Draw(t, label)) * time.Millisecond
 	}
-	return time.Duration(rapid.IntRange(1, 5).Draw(t, label)) * time.Millisecond
+	return long
 }
 
 // GoString is String, so that rapid's log of a drawn scenario is readable.

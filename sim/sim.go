@@ -29,11 +29,16 @@ const (
 	Violation FailureKind = "linearizability violation"
 	// Stuck: an operation did not return although a correct lock would
 	// have let it (a lost wake-up, a release after which no waiter
-	// proceeds, a non-blocking operation that blocks).
+	// proceeds, a timed or cancellable waiter with time left that does
+	// not proceed after a release, a non-blocking operation that blocks).
 	Stuck FailureKind = "stuck waiter"
 	// Contract: an operation panicked, or AcquireContext returned an error
 	// while its context was not done.
 	Contract FailureKind = "broken contract"
+	// Early: an AcquireTimeout(d), d > 0, returned false before d had
+	// elapsed (measured by the harness from call to return): a timed
+	// acquire waits its timeout before it gives up.
+	Early FailureKind = "timed out early"
 	// Inconclusive: the linearizability checker timed out. Nothing was
 	// proved either way; it is reported, never passed.
 	Inconclusive FailureKind = "inconclusive (checker timed out)"
@@ -392,7 +397,7 @@ func runSearch(tb rapid.TB, newTarget func() (Target, error), opts []Option) (*R
 	if controlled {
 		s.rep.Mode, s.ctl = "controlled", newCtlSearch(cfg.seed)
 	}
-	gen := scenarioGen(s.kinds, cfg.minClients, cfg.maxClients, cfg.maxSteps)
+	gen := scenarioGen(s.kinds, cfg.minClients, cfg.maxClients, cfg.maxSteps, longDelay(cfg.stuck))
 	prop := func(t *rapid.T) {
 		sc := gen.Draw(t, "scenario")
 		if f := s.scenario(sc); f != nil {
@@ -533,11 +538,11 @@ func (s *search) onceWith(sc Scenario, p *plan) *Failure {
 	s.rep.Operations += len(h)
 	s.record(h)
 	s.report()
-	if f == nil || f.Kind == Stuck || f.Kind == Contract {
+	if f == nil || f.Kind == Stuck || f.Kind == Contract || f.Kind == Early {
 		res := history.CheckOf(h, s.cfg.lock(), s.cfg.checkTimeout)
 		switch {
-		case f != nil && f.Kind == Contract:
-			f.check = res // for the visualization; the broken contract is the finding
+		case f != nil && (f.Kind == Contract || f.Kind == Early):
+			f.check = res // for the visualization; the broken contract or promise is the finding
 		case res.Verdict == history.NotLinearizable:
 			f = &Failure{Kind: Violation, check: res, Marks: map[int]string{}, Summary: violationSummary(h, res) + s.ownershipHint(h, res)}
 			if res.Culprit >= 0 {

@@ -258,6 +258,8 @@ func TestDetectors(t *testing.T) {
 		{"try_acquire blocked behind a waiter is stuck", newTurnstile, sim.Stuck, nil},
 		{"panic breaks the contract", func() sim.Lock { return panicLock{make(chanLock, 1)} }, sim.Contract, nil},
 		{"spurious context error breaks the contract", func() sim.Lock { return spuriousCtxLock{make(chanLock, 1)} }, sim.Contract, nil},
+		{"timed acquire that never waits gives up early", func() sim.Lock { return zoo.NewTimeoutNoWait() }, sim.Early, nil},
+		{"timed waiter that misses its wake-up is stuck", func() sim.Lock { return zoo.NewUncountedWaiter() }, sim.Stuck, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

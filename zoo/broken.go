@@ -648,3 +648,110 @@ func (l SemaphoreRecover) Release() (err error) {
 	l.sem.Release(1)
 	return nil
 }
+
+// TimeoutNoWait is a Channel whose AcquireTimeout never waits: it tries the
+// lock once and gives up, whatever the timeout, as a wrapper does that maps
+// a timed acquire onto a try.
+//
+// Interleaving: A holds the lock; B calls AcquireTimeout(50ms), which
+// returns false a few microseconds later. Linearizability accepts it (the
+// lock was held during the call); the promise of the timeout is broken: B
+// should have waited up to 50ms for A's release.
+type TimeoutNoWait struct{ Channel }
+
+// NewTimeoutNoWait returns an unlocked TimeoutNoWait.
+func NewTimeoutNoWait() TimeoutNoWait { return TimeoutNoWait{NewChannel()} }
+
+// AcquireTimeout is the bug: it ignores d.
+func (l TimeoutNoWait) AcquireTimeout(d time.Duration) bool { return l.TryAcquire() }
+
+// UncountedWaiter wakes its waiters by closing a channel, as a condition
+// variable's broadcast does, and skips the wake-up when no waiter is
+// counted. Acquire counts itself; AcquireTimeout forgets to.
+//
+// Interleaving: A holds the lock; B calls AcquireTimeout(2s) and waits,
+// uncounted. A releases: no waiter is counted, so nobody is woken. B sits
+// out its whole timeout on a free lock, then returns false. Linearizability
+// accepts it (the lock was held when B called); the watchdog sees a timed
+// waiter with time left that does not proceed after a release.
+type UncountedWaiter struct {
+	mu      sync.Mutex
+	held    bool
+	waiters int           // waiters that a release must wake
+	wake    chan struct{} // closed, and replaced, by a release that wakes the waiters
+}
+
+// NewUncountedWaiter returns an unlocked UncountedWaiter.
+func NewUncountedWaiter() *UncountedWaiter { return &UncountedWaiter{wake: make(chan struct{})} }
+
+// Acquire takes the lock, waiting for a wake-up while it is held.
+func (l *UncountedWaiter) Acquire() {
+	l.mu.Lock()
+	for l.held {
+		l.waiters++
+		wake := l.wake
+		l.mu.Unlock()
+		<-wake
+		l.mu.Lock()
+		l.waiters--
+	}
+	l.held = true
+	l.mu.Unlock()
+}
+
+// TryAcquire takes the lock if it is free.
+func (l *UncountedWaiter) TryAcquire() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.held {
+		return false
+	}
+	l.held = true
+	return true
+}
+
+// AcquireTimeout is the bug: it waits for a wake-up without counting
+// itself in l.waiters.
+func (l *UncountedWaiter) AcquireTimeout(d time.Duration) bool {
+	l.mu.Lock()
+	if !l.held {
+		l.held = true
+		l.mu.Unlock()
+		return true
+	}
+	if d <= 0 {
+		l.mu.Unlock()
+		return false
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	for l.held {
+		wake := l.wake
+		l.mu.Unlock()
+		select {
+		case <-wake:
+		case <-t.C:
+			return false
+		}
+		l.mu.Lock()
+	}
+	l.held = true
+	l.mu.Unlock()
+	return true
+}
+
+// Release frees the lock and, if waiters are counted, wakes them all (each
+// tries again); it returns ErrNotLocked if the lock is not held.
+func (l *UncountedWaiter) Release() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.held {
+		return ErrNotLocked
+	}
+	l.held = false
+	if l.waiters > 0 {
+		close(l.wake)
+		l.wake = make(chan struct{})
+	}
+	return nil
+}

@@ -97,6 +97,8 @@ func short(k sim.FailureKind) string {
 		return "Stuck"
 	case sim.Contract:
 		return "Contract"
+	case sim.Early:
+		return "Early"
 	}
 	return string(k)
 }

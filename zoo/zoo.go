@@ -16,7 +16,7 @@ type Entry struct {
 	Name    string          // short, kebab-case, e.g. "mutex", "check-then-set"
 	New     func() sim.Lock // a fresh, unlocked lock
 	Correct bool            // a correct lock: the harness must pass it
-	Expect  sim.FailureKind // for a broken lock: the kind of failure the harness must report (sim.Violation or sim.Stuck or sim.Contract)
+	Expect  sim.FailureKind // for a broken lock: the kind of failure the harness must report (sim.Violation, sim.Stuck, sim.Contract or sim.Early)
 	Options []sim.Option    // options the lock needs, e.g. sim.WithoutUnlockedRelease() for sync.Mutex
 	Bug     string          // one line: the bug (empty for correct locks)
 }
@@ -76,6 +76,10 @@ func broken() []Entry {
 			Bug: "a timed-out waiter that was handed the lock as its timer fired returns false and keeps it"},
 		{Name: "timeout-ghost-waiter", New: func() sim.Lock { return NewGhostWaiter() }, Expect: sim.Stuck,
 			Bug: "a timed-out waiter stays queued, so a release spends its one wake-up on a waiter that has left"},
+		{Name: "timeout-no-wait", New: func() sim.Lock { return NewTimeoutNoWait() }, Expect: sim.Early,
+			Bug: "AcquireTimeout tries the lock once and gives up at once, never waiting for its timeout"},
+		{Name: "timeout-uncounted-waiter", New: func() sim.Lock { return NewUncountedWaiter() }, Expect: sim.Stuck,
+			Bug: "a timed waiter does not count itself, so a release wakes nobody and it sits out its timeout on a free lock"},
 		{Name: "context-keeps-lock", New: func() sim.Lock { return NewContextKeepsLock() }, Expect: sim.Violation,
 			Bug: "AcquireContext returns ctx.Err() after acquiring when the context is done, keeping the lock"},
 		{Name: "context-err-unwrapped", New: func() sim.Lock { return NewContextErrUnwrapped() }, Expect: sim.Contract,

@@ -49,7 +49,7 @@ func TestRegistry(t *testing.T) {
 			t.Errorf("%s: a correct lock with an expected failure or a bug", e.Name)
 		case !e.Correct && (e.Bug == "" || strings.Contains(e.Bug, "\n")):
 			t.Errorf("%s: a broken lock needs a one-line Bug", e.Name)
-		case !e.Correct && e.Expect != sim.Violation && e.Expect != sim.Stuck && e.Expect != sim.Contract:
+		case !e.Correct && e.Expect != sim.Violation && e.Expect != sim.Stuck && e.Expect != sim.Contract && e.Expect != sim.Early:
 			t.Errorf("%s: Expect = %q", e.Name, e.Expect)
 		case e.Correct && brokenSeen:
 			t.Errorf("%s: a correct lock listed after broken ones", e.Name)

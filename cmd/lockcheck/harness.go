@@ -258,8 +258,9 @@ client may release it.
 
 Exit status:
   0  the lock passed
-  1  a linearizability violation, or a blocking acquire stuck although the
-     lock was released: a bug of the lock
+  1  a linearizability violation; a blocking acquire, or a timed one with
+     time left, stuck although the lock was released; or a timed acquire
+     that gave up before its timeout: a bug of the lock
   2  the driver misbehaved: it exited, printed garbage, broke the protocol,
      or never answered within the deadline (a bounded operation -- try_acquire,
      acquire_timeout, release, locked -- unanswered well past its bound: a lock
@@ -372,7 +373,7 @@ func classifyDrive(out io.Writer, res *result, rep *sim.Report, err error, pool 
 		fmt.Fprintf(out, "lockcheck drive: driver %s: %s\n", driver.NoAnswer.Phrase(), f.Summary)
 		tail()
 		return exitDriver
-	case f.Kind == sim.Violation || f.Kind == sim.Stuck || f.Kind == sim.Inconclusive:
+	case f.Kind == sim.Violation || f.Kind == sim.Stuck || f.Kind == sim.Early || f.Kind == sim.Inconclusive:
 		fmt.Fprintln(out, f.Error())
 		fmt.Fprintf(out, "lockcheck drive: %s: %s\n", f.Kind, counts(rep))
 		return exitFail
@@ -414,10 +415,12 @@ func unanswered(h []history.Op, sent, answered map[int]int) []history.Op {
 }
 
 // boundedStuck reports whether a stuck run was stuck on a bounded
-// operation: one that was still in flight and is not a blocking acquire.
+// operation: one that was still in flight, is not a blocking acquire, and
+// is not a timed acquire that the watchdog judged stuck with time left (a
+// waiter on a free lock, like a blocking acquire: sim.MarkTimeLeft).
 func boundedStuck(f *sim.Failure) bool {
-	for _, op := range f.History {
-		if op.Output.Pending && op.Input.Kind != model.Acquire {
+	for i, op := range f.History {
+		if op.Output.Pending && op.Input.Kind != model.Acquire && f.Marks[i] != sim.MarkTimeLeft {
 			return true
 		}
 	}

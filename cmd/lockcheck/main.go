@@ -24,8 +24,10 @@
 //	run                     0 the lock passed; 1 a failure was found
 //	check                   0 every history is linearizable; 1 some is not, or
 //	                        the checker could not decide within --timeout
-//	drive                   0 pass; 1 a linearizability violation, or a blocking
-//	                        acquire stuck (a bug of the lock); 2 the driver
+//	drive                   0 pass; 1 a linearizability violation, a blocking
+//	                        acquire (or a timed one with time left) stuck, or
+//	                        a timed acquire that gave up before its timeout
+//	                        (a bug of the lock); 2 the driver
 //	                        misbehaved: it exited, printed garbage, broke the
 //	                        protocol, or never answered a bounded request
 //	                        within the deadline
@@ -34,16 +36,17 @@
 //
 // # Stuck operations of a driver
 //
-// The harness's watchdog reports a run stuck when a blocking acquire is not
-// answered although the lock was released, or when a bounded operation
-// (try_acquire, release, locked, acquire_timeout) is not answered 2s after
-// its bound (sim.Run's stuck timeout). A lock cannot legitimately hold up a
-// bounded operation, so in drive the second case is the driver's fault: it
-// exits 2 ("never answered within the deadline"), and only a stuck blocking
-// acquire exits 1. (The driver package reports such a request itself, as a
-// NoAnswer misbehaviour, when the run is closed with it 250ms or more past
-// its bound, or when it is 5s past its bound; drive also applies the rule to
-// a stuck run whose history has a bounded operation in flight.)
+// The harness's watchdog reports a run stuck when a blocking acquire, or a
+// timed acquire with time left (marked sim.MarkTimeLeft), is not answered
+// although the lock was released, or when a bounded operation (try_acquire,
+// release, locked, acquire_timeout) is not answered 2s (Run's stuck timeout)
+// after its bound. A lock cannot legitimately hold up a bounded operation past
+// its bound, so in drive the second case is the driver's fault: it exits 2
+// ("never answered within the deadline"), and only a stuck waiter exits 1. (The
+// driver package reports such a request itself, as a NoAnswer misbehaviour,
+// when the run is closed with it 250ms or more past its bound, or when it
+// is 5s past its bound; drive also applies the rule to a stuck run whose
+// history has a bounded operation in flight.)
 //
 // # Progress and JSON
 //
@@ -106,7 +109,8 @@ Exit status:
   lockcheck  0 every verdict as expected; 1 some verdict is not
   run        0 the lock passed; 1 a failure was found
   check      0 every history is linearizable; 1 some is not (or undecided)
-  drive      0 pass; 1 a violation or a stuck blocking acquire (a lock bug);
+  drive      0 pass; 1 a violation, a stuck waiter, or a timed acquire that
+             gave up before its timeout (a lock bug);
              2 the driver misbehaved (exited, printed garbage, broke the
              protocol, never answered a bounded request within the deadline)
   all        2 usage errors and bad input (FILE:LINE: what is wrong)

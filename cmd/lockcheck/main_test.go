@@ -345,6 +345,28 @@ func TestDrive(t *testing.T) {
 	}
 }
 
+// TestDriveTimedPromises: the Python driver's broken timed locks are the
+// lock's bugs (exit 1), not the driver's: a timed acquire that gives up at
+// once, and a timed waiter stuck with time left (not a bounded operation
+// overrunning its bound).
+func TestDriveTimedPromises(t *testing.T) {
+	py := python(t)
+	for _, tc := range []struct{ lock, verdict, mark string }{
+		{"NoWaitTimeout", string(sim.Early), "◀ gave up early"},
+		{"UncountedWaiter", string(sim.Stuck), sim.MarkTimeLeft},
+	} {
+		t.Run(tc.lock, func(t *testing.T) {
+			// The search stops at the first failure; the budget bounds a miss.
+			stdout, _ := wantCode(t, []string{"drive", "--json", "--duration", "60s", "--shrink", "500ms",
+				py, pyDriver("lockdriver.py"), "--lock", tc.lock}, 1)
+			r := decode(t, stdout)
+			if r.Verdict != tc.verdict || r.DriverErr != nil || r.Failure == nil || !strings.Contains(r.Failure.Timeline, tc.mark) {
+				t.Errorf("JSON result %+v, want verdict %q and a timeline marked %q", r, tc.verdict, tc.mark)
+			}
+		})
+	}
+}
+
 func TestDriveCannotStart(t *testing.T) {
 	t.Parallel()
 	_, stderr := wantCode(t, []string{"drive", "--duration", "200ms", "--", "/nonexistent/driver"}, 2)
@@ -358,16 +380,20 @@ func TestBoundedStuck(t *testing.T) {
 	}
 	done := history.Op{Input: model.Input{Kind: model.TryAcquire}, Output: model.Output{OK: true}, Call: 1, Return: 2}
 	for _, tc := range []struct {
-		h    []history.Op
-		want bool
+		h     []history.Op
+		marks map[int]string
+		want  bool
 	}{
-		{[]history.Op{done, pending(model.Acquire)}, false},
-		{[]history.Op{done, pending(model.Acquire), pending(model.Release)}, true},
-		{[]history.Op{pending(model.TryAcquire)}, true},
-		{[]history.Op{pending(model.AcquireTimeout)}, true},
+		{[]history.Op{done, pending(model.Acquire)}, nil, false},
+		{[]history.Op{done, pending(model.Acquire), pending(model.Release)}, nil, true},
+		{[]history.Op{pending(model.TryAcquire)}, nil, true},
+		{[]history.Op{pending(model.AcquireTimeout)}, map[int]string{0: "◀ stuck"}, true},
+		// A timed waiter judged with time left is a waiter, like acquire.
+		{[]history.Op{done, pending(model.AcquireTimeout)}, map[int]string{1: sim.MarkTimeLeft}, false},
+		{[]history.Op{pending(model.AcquireTimeout), pending(model.Locked)}, map[int]string{0: sim.MarkTimeLeft}, true},
 	} {
-		if got := boundedStuck(&sim.Failure{Kind: sim.Stuck, History: tc.h}); got != tc.want {
-			t.Errorf("boundedStuck(%v) = %v, want %v", tc.h, got, tc.want)
+		if got := boundedStuck(&sim.Failure{Kind: sim.Stuck, History: tc.h, Marks: tc.marks}); got != tc.want {
+			t.Errorf("boundedStuck(%v, %v) = %v, want %v", tc.h, tc.marks, got, tc.want)
 		}
 	}
 }

@@ -1,6 +1,8 @@
 // Package python_test runs the Python driver, lockdriver.py, through the
 // lockcheck harness: CPython's Lock and BoundedSemaphore(1) pass, and
-// Semaphore(1), a counting semaphore posing as a lock, is caught.
+// Semaphore(1), a counting semaphore posing as a lock, is caught, as are the
+// driver's broken test locks NoWaitTimeout and UncountedWaiter, which break
+// the real-time promises of a timed acquire.
 package python_test
 
 import (
@@ -77,4 +79,40 @@ func TestSemaphoreIsCaught(t *testing.T) {
 		t.Fatalf("failure kind %q, want %q:\n%v", rep.Failure.Kind, sim.Violation, rep.Failure.Error())
 	}
 	t.Logf("caught:\n%v", rep.Failure.Error())
+}
+
+// TestTimedPromisesAreCaught: the driver's broken test locks break the
+// real-time promises of acquire(timeout=T), which linearizability cannot
+// see: NoWaitTimeout gives up at once (sim.Early), and UncountedWaiter's
+// timed waiters miss the release's wake-up and sit out their timeout on a
+// free lock (sim.Stuck, the waiter marked sim.MarkTimeLeft).
+func TestTimedPromisesAreCaught(t *testing.T) {
+	for _, tc := range []struct {
+		kind string
+		want sim.FailureKind
+		mark string
+	}{
+		{"NoWaitTimeout", sim.Early, "◀ gave up early"},
+		{"UncountedWaiter", sim.Stuck, sim.MarkTimeLeft},
+	} {
+		t.Run(tc.kind, func(t *testing.T) {
+			// The search stops at the first failure: the budget only
+			// bounds a miss. Fewer repetitions let it try more scenarios.
+			rep := runDriver(t, tc.kind, sim.WithDuration(60*time.Second), sim.WithShrinkTime(time.Second), sim.WithRepeat(2))
+			if rep.Failure == nil {
+				t.Fatalf("%s passed", tc.kind)
+			}
+			if rep.Failure.Kind != tc.want {
+				t.Fatalf("failure kind %q, want %q:\n%v", rep.Failure.Kind, tc.want, rep.Failure.Error())
+			}
+			marked := false
+			for _, m := range rep.Failure.Marks {
+				marked = marked || m == tc.mark
+			}
+			if !marked {
+				t.Errorf("no operation marked %q:\n%v", tc.mark, rep.Failure.Error())
+			}
+			t.Logf("caught:\n%v", rep.Failure.Error())
+		})
+	}
 }

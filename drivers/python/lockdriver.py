@@ -4,7 +4,7 @@
 Speaks the lockcheck driver protocol, version 1, on stdin/stdout (see
 README.md next to this file).  Python 3.11+, standard library only.
 
-    lockdriver.py [--lock {Lock,BoundedSemaphore,Semaphore,RLock}]
+    lockdriver.py [--lock {Lock,BoundedSemaphore,Semaphore,RLock,NoWaitTimeout,UncountedWaiter}]
 
 Exit status: 0 on EOF of stdin, 2 on a protocol violation by the harness
 (malformed line, unknown or unadvertised op, bad arguments), 3 on an
@@ -18,15 +18,94 @@ import queue
 import re
 import sys
 import threading
+import time
 import traceback
 
 PROTOCOL_VERSION = 1
+
+
+# ---- broken locks, for testing the harness -----------------------------
+#
+# Each keeps threading.Lock's interface and has one bug in its timed
+# acquire that linearizability cannot see: the harness checks the real-time
+# promises of acquire(timeout=T) separately.
+
+
+class NoWaitTimeout:
+    """A lock whose timed acquire never waits: acquire(timeout=T) tries once
+    and gives up at once, as a wrapper does that maps a timed acquire onto
+    a try.  Broken: a timed acquire waits its timeout before it gives up."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+
+    def acquire(self, blocking=True, timeout=-1):
+        if blocking and timeout >= 0:
+            return self._lock.acquire(blocking=False)  # the bug: ignores timeout
+        return self._lock.acquire(blocking, timeout)
+
+    def release(self):
+        self._lock.release()
+
+    def locked(self):
+        return self._lock.locked()
+
+
+class UncountedWaiter:
+    """A lock built on a Condition whose release notifies only when a waiter
+    is counted; acquire() counts itself, acquire(timeout=T) forgets to.
+    Broken: a timed waiter is not woken by a release, sits out its whole
+    timeout on a free lock, and then fails."""
+
+    def __init__(self):
+        self._cond = threading.Condition(threading.Lock())
+        self._held = False
+        self._waiters = 0  # waiters a release must notify
+
+    def acquire(self, blocking=True, timeout=-1):
+        with self._cond:
+            if not self._held:
+                self._held = True
+                return True
+            if not blocking:
+                return False
+            if timeout < 0:
+                self._waiters += 1
+                while self._held:
+                    self._cond.wait()
+                self._waiters -= 1
+                self._held = True
+                return True
+            # The bug: a timed waiter does not count itself in _waiters.
+            deadline = time.monotonic() + timeout
+            while self._held:
+                left = deadline - time.monotonic()
+                if left <= 0 or not self._cond.wait(left):
+                    return False
+            self._held = True
+            return True
+
+    def release(self):
+        with self._cond:
+            if not self._held:
+                raise RuntimeError("release unlocked lock")
+            self._held = False
+            if self._waiters:
+                self._cond.notify()
+
+    def locked(self):
+        with self._cond:
+            return self._held
+
 
 LOCK_KINDS = {
     "Lock": lambda: threading.Lock(),
     "BoundedSemaphore": lambda: threading.BoundedSemaphore(1),
     "Semaphore": lambda: threading.Semaphore(1),
     "RLock": lambda: threading.RLock(),
+    # Broken locks, for testing the harness (see above).
+    "NoWaitTimeout": NoWaitTimeout,
+    "UncountedWaiter": UncountedWaiter,
 }
 
 # A client id is a non-negative integer in canonical decimal form; we answer

@@ -4,6 +4,7 @@
 import os
 import subprocess
 import sys
+import threading
 import time
 import unittest
 
@@ -124,6 +125,70 @@ class TestLockDriver(unittest.TestCase):
                 self.assertTrue(err.strip())
         rc, _, err = run("Semaphore", "0 locked\n")  # not advertised
         self.assertEqual(rc, 2)
+
+
+class TestBrokenTestLocks(unittest.TestCase):
+    """The broken test locks break the real-time promises of
+    acquire(timeout=T), and nothing else."""
+
+    def setUp(self):
+        sys.path.insert(0, HERE)
+        import lockdriver
+        self.mod = lockdriver
+        sys.path.remove(HERE)
+
+    def test_hello(self):
+        for kind in ("NoWaitTimeout", "UncountedWaiter"):
+            with self.subTest(kind=kind):
+                rc, out, err = run(kind, "0 try_acquire\n0 try_acquire\n0 release\n0 release\n")
+                self.assertEqual(rc, 0, err)
+                self.assertEqual(out, ["lockcheck-driver 1 %s locked" % ALL_OPS,
+                                       "0 true", "0 false", "0 ok", "0 error"])
+
+    def test_no_wait_timeout_gives_up_at_once(self):
+        lock = self.mod.NoWaitTimeout()
+        self.assertTrue(lock.acquire())
+        t0 = time.monotonic()
+        self.assertFalse(lock.acquire(timeout=30))
+        self.assertLess(time.monotonic() - t0, 30)  # a correct lock waits 30 s
+        lock.release()
+        self.assertTrue(lock.acquire(timeout=30))  # a free lock is taken
+
+    def waiting(self, lock, n):
+        """Waits until n threads wait on lock's condition variable."""
+        while True:
+            with lock._cond:
+                if len(lock._cond._waiters) == n:
+                    return
+            time.sleep(0.001)  # polls the state; no ordering relies on it
+
+    def test_uncounted_waiter_misses_the_release(self):
+        lock = self.mod.UncountedWaiter()
+        self.assertTrue(lock.acquire())
+        got = []
+        t = threading.Thread(target=lambda: got.append(lock.acquire(timeout=60)))
+        t.start()
+        self.waiting(lock, 1)
+        lock.release()
+        with lock._cond:
+            # The bug: the release notified nobody, the timed waiter still
+            # waits on a free lock.
+            self.assertEqual(len(lock._cond._waiters), 1)
+            self.assertFalse(lock._held)
+            lock._cond.notify_all()  # let it go
+        t.join(30)
+        self.assertEqual(got, [True])
+
+    def test_uncounted_waiter_wakes_blocking_waiters(self):
+        lock = self.mod.UncountedWaiter()
+        self.assertTrue(lock.acquire())
+        t = threading.Thread(target=lock.acquire)
+        t.start()
+        self.waiting(lock, 1)
+        lock.release()  # counted: notified
+        t.join(30)
+        self.assertFalse(t.is_alive())
+        self.assertTrue(lock.locked())
 
 
 class TestMisbehavingDrivers(unittest.TestCase):
