@@ -62,6 +62,8 @@ type run struct {
 
 	mu       sync.Mutex
 	contract *Failure // the first broken contract (panic, bad error)
+
+	ctl *ctlState // controlled mode (see controlled.go); nil in stress mode
 }
 
 // client is one client of a run, with its recorded operations.
@@ -125,6 +127,12 @@ func (r *run) execute() ([]history.Op, *Failure) {
 	if stuck != nil {
 		r.unblock(allDone)
 	}
+	return r.verdict(h, stuck)
+}
+
+// verdict closes the target and returns the run's history and failure: the
+// target's, a broken contract, or stuck.
+func (r *run) verdict(h []history.Op, stuck *Failure) ([]history.Op, *Failure) {
 	if err := r.target.Close(); err != nil && stuck == nil {
 		r.broke(fmt.Sprintf("closing the target failed: %v", err), [2]int{-1, -1})
 	}
@@ -275,7 +283,7 @@ func (r *run) do(c *client, s Step, offset int) {
 	sl.step = s
 	sl.op = history.Op{Client: c.id, Input: model.Input{Kind: s.Kind, Timeout: s.Timeout}, Note: c.note, Return: history.Never, Output: model.Output{Pending: true}}
 	ctx := r.ctx
-	now := time.Now()
+	now := r.now()
 	sl.start, sl.bound = now, now
 	switch s.Kind {
 	case model.Acquire:
@@ -287,13 +295,13 @@ func (r *run) do(c *client, s Step, offset int) {
 		switch s.Cancel {
 		case CancelNever:
 			sl.bound = time.Time{}
-			ctx, cancel = context.WithCancel(ctx)
+			ctx, cancel = r.withCancel(ctx)
 		case CancelBefore:
-			ctx, cancel = context.WithCancel(ctx)
+			ctx, cancel = r.withCancel(ctx)
 			cancel()
 		case CancelAfter:
 			sl.bound = now.Add(s.After)
-			ctx, cancel = context.WithTimeout(ctx, s.After)
+			ctx, cancel = r.withTimeout(ctx, s.After)
 		}
 		defer cancel()
 	}
@@ -577,18 +585,23 @@ func (r *run) probe() *Failure {
 		if r.cfg.inProcess {
 			r.harness.gid.Store(goid())
 		}
-		if _, ok := r.harness.lock.(lockedLock); ok {
-			r.do(r.harness, Step{Kind: model.Locked}, -1)
-		}
-		k := r.harness.n.Load()
-		r.do(r.harness, Step{Kind: model.TryAcquire}, -1)
-		if r.harness.n.Load() > k && r.harness.slots[k].op.Output.OK {
-			if r.cfg.unlockedRelease || r.takeHeld() {
-				r.do(r.harness, Step{Kind: model.Release}, -1)
-			}
-		}
+		r.probeOps()
 	}()
 	return r.awaitHarness(done)
+}
+
+// probeOps performs the probe's operations as the harness.
+func (r *run) probeOps() {
+	if _, ok := r.harness.lock.(lockedLock); ok {
+		r.do(r.harness, Step{Kind: model.Locked}, -1)
+	}
+	k := r.harness.n.Load()
+	r.do(r.harness, Step{Kind: model.TryAcquire}, -1)
+	if r.harness.n.Load() > k && r.harness.slots[k].op.Output.OK {
+		if r.cfg.unlockedRelease || r.takeHeld() {
+			r.do(r.harness, Step{Kind: model.Release}, -1)
+		}
+	}
 }
 
 // awaitHarness waits for the harness's operations to be recorded (done

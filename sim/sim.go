@@ -15,6 +15,7 @@ import (
 	"github.com/anishathalye/porcupine"
 	"github.com/lockcheck/lockcheck/history"
 	"github.com/lockcheck/lockcheck/model"
+	"github.com/lockcheck/lockcheck/sched"
 	"pgregory.net/rapid"
 )
 
@@ -55,9 +56,24 @@ type Failure struct {
 	Marks     map[int]string
 	HTML      string // path of porcupine's visualization of History, if written
 	Err       error  // with TargetFailed: the target's error (see Target)
+	// Mode says how the failing run was scheduled: "stress" (with the
+	// reason in parentheses when a build by `lockcheck test` fell back to
+	// it), or "controlled (pct, depth 2; schedule 3 of 10)": the
+	// strategy that found the failure and the schedule's place among the
+	// scenario's schedules.
+	Mode string
+	// Trace is the failing controlled run's steps, in order, as run again
+	// on its minimized schedule; nil in stress mode. Error shows the last
+	// of them.
+	Trace []sched.Event
+	// Replay is a shell command, run from the module's root, that
+	// reproduces the failure (same history, same interleaving) every time;
+	// empty in stress mode, whose interleavings cannot be replayed.
+	Replay string
 
 	marks map[[2]int]string // (client, slot) → mark, before History is known
 	check history.Result
+	ctl   *ctlRun // the controlled run, nil in stress mode
 }
 
 // Error renders the failure: kind and summary, the scenario, the history as
@@ -65,6 +81,9 @@ type Failure struct {
 func (f *Failure) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "lockcheck: %s\n%s\n", f.Kind, f.Summary)
+	if f.Mode != "" {
+		fmt.Fprintf(&b, "mode: %s\n", f.Mode)
+	}
 	if len(f.Scenario.Clients) > 0 {
 		label := "minimized scenario"
 		if !f.Minimized {
@@ -75,8 +94,18 @@ func (f *Failure) Error() string {
 	if len(f.History) > 0 {
 		fmt.Fprintf(&b, "\nhistory (time runs down; one column per client):\n%s", history.Timeline(f.History, f.Marks))
 	}
+	if len(f.Trace) > 0 {
+		var harness map[int]bool
+		if f.ctl != nil {
+			harness = f.ctl.harness
+		}
+		b.WriteString("\n" + traceText(f.Trace, len(f.Scenario.Clients), harness))
+	}
 	if f.HTML != "" {
 		fmt.Fprintf(&b, "\nvisualization: %s\n", f.HTML)
+	}
+	if f.Replay != "" {
+		fmt.Fprintf(&b, "replay: %s\n", f.Replay)
 	}
 	return b.String()
 }
@@ -88,6 +117,16 @@ type Report struct {
 	Scenarios  int           // distinct scenarios generated
 	Elapsed    time.Duration // wall time, shrinking included
 	Failure    *Failure      // the failure found, or nil
+	// Mode is "controlled" when the runs were scheduled by package sched
+	// (a test binary built by `lockcheck test`, with the lock's package
+	// instrumented), else "stress". A search that lost control of a
+	// goroutine goes on in stress mode and ends as "stress".
+	Mode string
+	// ModeReason says why a build by `lockcheck test` ran stress mode
+	// (the lock's package is not instrumented, or uses what the scheduler
+	// cannot control, or control escaped), or that LOCKCHECK_REPLAY named
+	// another lock and nothing was checked; empty otherwise.
+	ModeReason string
 }
 
 // Progress is passed to the WithProgress callback while Run works.
@@ -115,6 +154,9 @@ type config struct {
 	seed            uint64
 	ctx             context.Context
 	inProcess       bool
+	forceControlled bool   // controlled mode even in a plain build (tests)
+	replay          string // a replay token (LOCKCHECK_REPLAY)
+	testName        string // Check's test, for the replay command
 }
 
 // Option configures Check and Run.
@@ -187,7 +229,7 @@ func newConfig(opts []Option) (*config, error) {
 		minClients: 2, maxClients: 8, maxSteps: 6, unlockedRelease: true,
 		grace: 1 * time.Millisecond, stuck: 500 * time.Millisecond,
 		deadline: 10 * time.Second, checkTimeout: 10 * time.Second,
-		ctx: context.Background(),
+		ctx: context.Background(), replay: os.Getenv("LOCKCHECK_REPLAY"),
 	}
 	for _, o := range opts {
 		o(c)
@@ -233,10 +275,11 @@ func Check(t *testing.T, newLock func() Lock, opts ...Option) {
 		}
 	}
 	rep, err := runSearch(&testTB{t: t}, sharedTarget(newLock),
-		append([]Option{WithProgress(logProgress), func(c *config) { c.inProcess = true }}, opts...))
+		append([]Option{WithProgress(logProgress), func(c *config) { c.inProcess, c.testName = true, t.Name() }}, opts...))
 	if err != nil {
 		t.Fatal(err)
 	}
+	logMode(t, rep)
 	t.Logf("lockcheck: checked %d histories (%d operations, %d scenarios) in %v",
 		rep.Histories, rep.Operations, rep.Scenarios, rep.Elapsed.Round(time.Millisecond))
 	if rep.Failure != nil {
@@ -306,6 +349,8 @@ type search struct {
 	cfg       *config
 	newTarget func() (Target, error)
 	kinds     []model.Kind
+	ctl       *ctlSearch // controlled mode; nil in stress mode
+	fp        string     // the lock's fingerprint, for replay tokens
 	rep       Report
 	start     time.Time
 	lastProg  time.Time
@@ -328,7 +373,16 @@ func runSearch(tb rapid.TB, newTarget func() (Target, error), opts []Option) (*R
 		return nil, fmt.Errorf("sim: making the target: %w", err)
 	}
 	s.kinds = offered(probe.Client(0))
+	controlled, reason := chooseMode(cfg, probe.Client(0))
+	s.fp = fingerprint(probe.Client(0))
 	_ = probe.Close()
+	s.rep.Mode, s.rep.ModeReason = "stress", reason
+	if cfg.replay != "" {
+		return s.replay(controlled)
+	}
+	if controlled {
+		s.rep.Mode, s.ctl = "controlled", newCtlSearch(cfg.seed)
+	}
 	gen := scenarioGen(s.kinds, cfg.minClients, cfg.maxClients, cfg.maxSteps)
 	prop := func(t *rapid.T) {
 		sc := gen.Draw(t, "scenario")
@@ -413,8 +467,8 @@ func (s *search) scenario(sc Scenario) *Failure {
 	if s.found != nil {
 		reps *= 10 // a minimized scenario must reproduce a race that may be rare
 	}
-	for range reps {
-		f := s.once(sc)
+	for i := range reps {
+		f := s.once(sc, i, reps)
 		if f == nil {
 			if s.found == nil && !s.searching() || s.found != nil && time.Now().After(s.shrinkEnd) {
 				return nil // out of time, even in the middle of the repetitions
@@ -434,15 +488,35 @@ func (s *search) scenario(sc Scenario) *Failure {
 	return nil
 }
 
-// once runs and checks sc once.
-func (s *search) once(sc Scenario) *Failure {
+// once runs and checks sc once: its repetition rep of reps.
+func (s *search) once(sc Scenario, rep, reps int) *Failure {
+	if s.ctl != nil {
+		p := s.ctl.pick(sc, rep, reps)
+		return s.onceWith(sc, &p)
+	}
+	return s.onceWith(sc, nil)
+}
+
+// onceWith runs and checks sc once: under the scheduler with plan p, or in
+// stress mode if p is nil.
+func (s *search) onceWith(sc Scenario, p *plan) *Failure {
 	target, err := s.newTarget()
 	if err != nil {
 		s.err = fmt.Errorf("sim: making the target: %w", err)
 		return nil
 	}
 	r := newRun(s.cfg, sc, target)
-	h, f := r.execute()
+	var h []history.Op
+	var f *Failure
+	var cr *ctlRun
+	if p != nil {
+		if h, f, cr, err = r.executeControlled(*p); err != nil {
+			s.escaped(err)
+			return nil
+		}
+	} else {
+		h, f = r.execute()
+	}
 	s.rep.Histories++
 	s.rep.Operations += len(h)
 	s.record(h)
@@ -467,7 +541,7 @@ func (s *search) once(sc Scenario) *Failure {
 		}
 	}
 	if f != nil {
-		f.Scenario, f.History = sc, h
+		f.Scenario, f.History, f.ctl = sc, h, cr
 		if f.marks != nil {
 			f.Marks = slotMarks(h, f.marks)
 		}
@@ -529,13 +603,21 @@ func (s *search) report() {
 		Elapsed: time.Since(s.start), Shrinking: s.found != nil})
 }
 
-// finish writes the visualization of the failure found.
+// finish completes the failure found: in controlled mode, it minimizes
+// the schedule and adds the trace and the replay command; and it writes the
+// visualization.
 func (s *search) finish(f *Failure) {
+	s.finishMode(f)
 	if f.check.Verdict == "" || len(f.History) == 0 {
 		return
 	}
 	dir := s.cfg.htmlDir
-	if dir == "" {
+	if dir == "" && f.ctl != nil && f.Replay != "" {
+		dir = replayDir(f)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return
+		}
+	} else if dir == "" {
 		d, err := os.MkdirTemp("", "lockcheck-")
 		if err != nil {
 			return

@@ -1,0 +1,2 @@
+// Package sync is a drop-in replacement for the standard library's sync (skeleton).
+package sync

@@ -1,0 +1,103 @@
+package time
+
+import "time"
+
+type (
+	Duration   = time.Duration
+	Location   = time.Location
+	Month      = time.Month
+	ParseError = time.ParseError
+	Ticker     = time.Ticker
+	Time       = time.Time
+	Timer      = time.Timer
+	Weekday    = time.Weekday
+)
+
+const (
+	Layout      = time.Layout
+	ANSIC       = time.ANSIC
+	UnixDate    = time.UnixDate
+	RubyDate    = time.RubyDate
+	RFC822      = time.RFC822
+	RFC822Z     = time.RFC822Z
+	RFC850      = time.RFC850
+	RFC1123     = time.RFC1123
+	RFC1123Z    = time.RFC1123Z
+	RFC3339     = time.RFC3339
+	RFC3339Nano = time.RFC3339Nano
+	Kitchen     = time.Kitchen
+	Stamp       = time.Stamp
+	StampMilli  = time.StampMilli
+	StampMicro  = time.StampMicro
+	StampNano   = time.StampNano
+	DateTime    = time.DateTime
+	DateOnly    = time.DateOnly
+	TimeOnly    = time.TimeOnly
+)
+
+const (
+	Nanosecond  = time.Nanosecond
+	Microsecond = time.Microsecond
+	Millisecond = time.Millisecond
+	Second      = time.Second
+	Minute      = time.Minute
+	Hour        = time.Hour
+)
+
+const (
+	January   = time.January
+	February  = time.February
+	March     = time.March
+	April     = time.April
+	May       = time.May
+	June      = time.June
+	July      = time.July
+	August    = time.August
+	September = time.September
+	October   = time.October
+	November  = time.November
+	December  = time.December
+)
+
+const (
+	Sunday    = time.Sunday
+	Monday    = time.Monday
+	Tuesday   = time.Tuesday
+	Wednesday = time.Wednesday
+	Thursday  = time.Thursday
+	Friday    = time.Friday
+	Saturday  = time.Saturday
+)
+
+var (
+	UTC   = time.UTC
+	Local = time.Local
+)
+
+func Date(year int, month Month, day, hour, min, sec, nsec int, loc *Location) Time {
+	return time.Date(year, month, day, hour, min, sec, nsec, loc)
+}
+func Parse(layout, value string) (Time, error) { return time.Parse(layout, value) }
+func ParseInLocation(layout, value string, loc *Location) (Time, error) {
+	return time.ParseInLocation(layout, value, loc)
+}
+func ParseDuration(s string) (Duration, error) { return time.ParseDuration(s) }
+func Unix(sec int64, nsec int64) Time          { return time.Unix(sec, nsec) }
+func UnixMicro(usec int64) Time                { return time.UnixMicro(usec) }
+func UnixMilli(msec int64) Time                { return time.UnixMilli(msec) }
+func FixedZone(name string, offset int) *Location {
+	return time.FixedZone(name, offset)
+}
+func LoadLocation(name string) (*Location, error) { return time.LoadLocation(name) }
+func LoadLocationFromTZData(name string, data []byte) (*Location, error) {
+	return time.LoadLocationFromTZData(name, data)
+}
+func Now() Time                             { return time.Now() }
+func Since(t Time) Duration                 { return time.Since(t) }
+func Until(t Time) Duration                 { return time.Until(t) }
+func Sleep(d Duration)                      { time.Sleep(d) }
+func After(d Duration) <-chan Time          { return time.After(d) }
+func Tick(d Duration) <-chan Time           { return time.Tick(d) }
+func NewTimer(d Duration) *Timer            { return time.NewTimer(d) }
+func NewTicker(d Duration) *Ticker          { return time.NewTicker(d) }
+func AfterFunc(d Duration, f func()) *Timer { return time.AfterFunc(d, f) }

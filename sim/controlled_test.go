@@ -1,0 +1,354 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lockcheck/lockcheck/sched"
+	schedatomic "github.com/lockcheck/lockcheck/sched/atomic"
+	schedsync "github.com/lockcheck/lockcheck/sched/sync"
+	schedtime "github.com/lockcheck/lockcheck/sched/time"
+)
+
+// The locks below call package sched directly, as the code that
+// `lockcheck test` rewrites does, so that the controlled mode can be tested
+// in a plain test binary: withControlled forces it.
+
+var errUnlocked = errors.New("not locked")
+
+// ctsLock has a non-atomic check-then-set (zoo.CheckThenSet on sched's
+// atomics): two TryAcquires on a free lock can both load false and both
+// succeed.
+type ctsLock struct{ held schedatomic.Bool }
+
+func (l *ctsLock) Acquire() {
+	for !l.TryAcquire() {
+		sched.Gosched()
+	}
+}
+
+func (l *ctsLock) TryAcquire() bool {
+	if l.held.Load() {
+		return false
+	}
+	l.held.Store(true)
+	return true
+}
+
+func (l *ctsLock) Release() error {
+	if !l.held.Swap(false) {
+		return errUnlocked
+	}
+	return nil
+}
+
+// lostWakeLock has a lost wake-up (zoo.LostWakeup on sched's mutex and
+// channels): between a failed try and the waiter's registration the lock
+// can be released, and the waiter then parks on a free lock.
+type lostWakeLock struct {
+	mu      schedsync.Mutex
+	held    bool
+	waiters []chan struct{}
+}
+
+func (l *lostWakeLock) Acquire() {
+	for !l.TryAcquire() {
+		ch := make(chan struct{})
+		l.mu.Lock()
+		l.waiters = append(l.waiters, ch)
+		l.mu.Unlock()
+		sched.Recv(ch)
+	}
+}
+
+func (l *lostWakeLock) TryAcquire() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.held {
+		return false
+	}
+	l.held = true
+	return true
+}
+
+func (l *lostWakeLock) Release() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.held {
+		return errUnlocked
+	}
+	l.held = false
+	if len(l.waiters) > 0 {
+		sched.Close(l.waiters[0])
+		l.waiters = l.waiters[1:]
+	}
+	return nil
+}
+
+// ctlChanLock is a correct lock, zoo.Channel as `lockcheck test` rewrites
+// it: every channel operation and select goes through the scheduler, and
+// time and contexts are virtual.
+type ctlChanLock chan struct{}
+
+func (l ctlChanLock) Acquire() { sched.Send(l, struct{}{}) }
+
+func (l ctlChanLock) TryAcquire() bool {
+	return sched.Select(true, sched.OnSend(l, struct{}{})) == 0
+}
+
+func (l ctlChanLock) AcquireTimeout(d time.Duration) bool {
+	if l.TryAcquire() {
+		return true
+	}
+	if d <= 0 {
+		return false
+	}
+	t := schedtime.NewTimer(d)
+	defer t.Stop()
+	return sched.Select(false, sched.OnSend(l, struct{}{}), sched.OnRecv(t.C)) == 0
+}
+
+func (l ctlChanLock) AcquireContext(ctx context.Context) error {
+	if l.TryAcquire() {
+		return nil
+	}
+	if sched.Select(false, sched.OnSend(l, struct{}{}), sched.OnRecv(ctx.Done())) == 0 {
+		return nil
+	}
+	return ctx.Err()
+}
+
+func (l ctlChanLock) Release() error {
+	if sched.Select(true, sched.OnRecv(l)) == 0 {
+		return nil
+	}
+	return errUnlocked
+}
+
+func (l ctlChanLock) Locked() bool { return len(l) == 1 }
+
+// condLock is a correct lock on sched's mutex and condition variable.
+type condLock struct {
+	mu   schedsync.Mutex
+	cond *schedsync.Cond
+	held bool
+}
+
+func newCondLock() Lock {
+	l := &condLock{}
+	l.cond = schedsync.NewCond(&l.mu)
+	return l
+}
+
+func (l *condLock) Acquire() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for l.held {
+		l.cond.Wait()
+	}
+	l.held = true
+}
+
+func (l *condLock) TryAcquire() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.held {
+		return false
+	}
+	l.held = true
+	return true
+}
+
+func (l *condLock) Release() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.held {
+		return errUnlocked
+	}
+	l.held = false
+	l.cond.Signal()
+	return nil
+}
+
+// removeHTML removes the visualization's directory at the end of the test.
+func removeHTML(t *testing.T, rep *Report) {
+	if f := rep.Failure; f != nil && f.HTML != "" && strings.HasPrefix(filepath.Base(filepath.Dir(f.HTML)), "lockcheck-") {
+		t.Cleanup(func() { _ = os.RemoveAll(filepath.Dir(f.HTML)) })
+	}
+}
+
+// preemptions counts the preemptions of a trace.
+func preemptions(ev []sched.Event) int {
+	n := 0
+	for _, e := range ev {
+		if e.Preempt {
+			n++
+		}
+	}
+	return n
+}
+
+// controlledRun runs the search in controlled mode with a fixed seed.
+func controlledRun(t *testing.T, newLock func() Lock, seed uint64, opts ...Option) *Report {
+	t.Helper()
+	rep, err := RunLock(newLock, append([]Option{withControlled(), WithSeed(seed),
+		WithDuration(30 * time.Second), WithShrinkTime(10 * time.Second)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	removeHTML(t, rep)
+	if rep.Mode != "controlled" {
+		t.Fatalf("mode %q (%s), want controlled", rep.Mode, rep.ModeReason)
+	}
+	return rep
+}
+
+func TestControlledCatches(t *testing.T) {
+	cases := []struct {
+		name string
+		new  func() Lock
+		want FailureKind
+	}{
+		{"check-then-set", func() Lock { return new(ctsLock) }, Violation},
+		{"lost wake-up", func() Lock { return new(lostWakeLock) }, Stuck},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for seed := uint64(1); seed <= 3; seed++ {
+				rep := controlledRun(t, c.new, seed)
+				f := rep.Failure
+				if f == nil {
+					t.Fatalf("seed %d: no failure in %d histories, want %s", seed, rep.Histories, c.want)
+				}
+				if f.Kind != c.want {
+					t.Fatalf("seed %d: %s, want %s:\n%v", seed, f.Kind, c.want, f)
+				}
+				text := f.Error()
+				for _, want := range []string{"\nmode: controlled (", "\ntrace (", "_test.go:", "\nreplay: go run github.com/lockcheck/lockcheck/cmd/lockcheck test -replay="} {
+					if !strings.Contains(text, want) {
+						t.Errorf("seed %d: report lacks %q:\n%s", seed, want, text)
+					}
+				}
+				if c.want == Stuck && (strings.Contains(text, "ms") || !strings.Contains(f.Summary, "no goroutine can run")) {
+					t.Errorf("seed %d: a controlled stuck verdict is exact and names no wall-clock time:\n%s", seed, text)
+				}
+				t.Logf("seed %d: %d histories in %v", seed, rep.Histories, rep.Elapsed)
+			}
+		})
+	}
+}
+
+func TestControlledPasses(t *testing.T) {
+	cases := []struct {
+		name string
+		new  func() Lock
+	}{
+		{"channel lock", func() Lock { return make(ctlChanLock, 1) }},
+		{"mutex and condition variable", newCondLock},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rep := controlledRun(t, c.new, 1, WithDuration(time.Second))
+			if rep.Failure != nil {
+				t.Fatalf("false alarm on a correct lock:\n%v", rep.Failure)
+			}
+			if rep.Histories == 0 {
+				t.Fatal("no history checked")
+			}
+		})
+	}
+}
+
+// TestControlledReplay: a replay of a failure's token reports the same
+// failure, byte for byte, twice.
+func TestControlledReplay(t *testing.T) {
+	rep := controlledRun(t, func() Lock { return new(ctsLock) }, 7)
+	f := rep.Failure
+	if f == nil || f.Replay == "" {
+		t.Fatalf("no failure with a replay command: %v", f)
+	}
+	if n := preemptions(f.Trace); n == 0 || n > 2 {
+		t.Errorf("the minimized schedule has %d preemptions; a check-then-set needs one", n)
+	}
+	tok := strings.Fields(strings.TrimPrefix(f.Replay, "go run github.com/lockcheck/lockcheck/cmd/lockcheck test -replay="))[0]
+	for i := range 2 {
+		again, err := RunLock(func() Lock { return new(ctsLock) }, withControlled(), withReplay(tok))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.Failure == nil {
+			t.Fatalf("replay %d: no failure", i)
+		}
+		if got, want := again.Failure.Error(), f.Error(); got != want {
+			t.Fatalf("replay %d differs:\n%s\nwant:\n%s", i, got, want)
+		}
+	}
+	other, err := RunLock(newCondLock, withControlled(), withReplay(tok))
+	if err != nil || other.Failure != nil || other.Histories != 0 {
+		t.Fatalf("another lock replayed the token: %v, %+v", err, other)
+	}
+	if _, err := RunLock(func() Lock { return new(ctsLock) }, withReplay(tok)); err == nil {
+		t.Fatal("a replay in stress mode was accepted")
+	}
+}
+
+// TestStressModeReport: stress mode says so.
+func TestStressModeReport(t *testing.T) {
+	rep, err := RunLock(func() Lock { return new(ctsLock) }, WithDuration(30*time.Second), WithShrinkTime(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Mode != "stress" || rep.Failure == nil || rep.Failure.Replay != "" || rep.Failure.Trace != nil ||
+		!strings.Contains(rep.Failure.Error(), "\nmode: stress\n") || strings.Contains(rep.Failure.Error(), "replay:") {
+		t.Fatalf("mode %q, failure:\n%v", rep.Mode, rep.Failure)
+	}
+}
+
+func TestToken(t *testing.T) {
+	tok := token{fp: "0123abcd", unlocked: true, info: schedInfo{strategy: "pct", depth: 2, index: 3, of: 10},
+		scenario: Scenario{Clients: [][]Step{
+			{{Kind: 1}, {Kind: 3, Timeout: 1500}, {Kind: 5}},
+			{{Kind: 4, Cancel: CancelAfter, After: 2 * time.Millisecond}, {Kind: 4, Cancel: CancelBefore}, {Kind: 6}},
+		}}, schedule: sched.Schedule{}.String()}
+	got, err := decodeToken(tok.encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.fp != tok.fp || got.unlocked != tok.unlocked || got.minimized || got.info != tok.info ||
+		got.scenario.String() != tok.scenario.String() || got.schedule != tok.schedule {
+		t.Fatalf("round trip: %+v, want %+v", got, tok)
+	}
+	for _, bad := range []string{"", "!!", "bGMx", tok.encode()[:20]} {
+		if _, err := decodeToken(bad); !errors.Is(err, ErrBadToken) {
+			t.Errorf("decodeToken(%q) = %v, want ErrBadToken", bad, err)
+		}
+	}
+}
+
+func FuzzDecodeToken(f *testing.F) {
+	f.Add(token{fp: "1", info: schedInfo{strategy: "random", index: 1, of: 1},
+		scenario: Scenario{Clients: [][]Step{{{Kind: 1}}}}}.encode())
+	f.Add("")
+	f.Fuzz(func(t *testing.T, s string) {
+		tok, err := decodeToken(s)
+		if err != nil {
+			return
+		}
+		if _, err := decodeToken(tok.encode()); err != nil {
+			t.Fatalf("a decoded token does not decode again: %v", err)
+		}
+	})
+}
+
+func TestReplayCommand(t *testing.T) {
+	got := replayCommand("TOK", "TestX/sub case")
+	want := "go run github.com/lockcheck/lockcheck/cmd/lockcheck test -replay=TOK -run '^TestX$/^sub case$' ./sim"
+	if got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+}
