@@ -106,6 +106,9 @@ type rewriter struct {
 	edits     []edit
 	n         int // counter for temporaries
 	usesSched bool
+	gosched   []string // local names of runtime in imports whose Gosched was replaced
+	extra     []string // imports added to name type arguments: `_lcp0 "path"`
+	extraName map[string]string
 	changed   bool
 	problems  []Problem
 	seenProb  map[string]bool
@@ -254,12 +257,22 @@ func (r *rewriter) nodeText(n ast.Node) string { return r.text(r.off(n.Pos()), r
 func (r *rewriter) assemble() []byte {
 	if r.usesSched {
 		// "package p; import _lcsched "…"" keeps every line where it was.
-		r.edits = append(r.edits, edit{r.off(r.file.Name.End()), r.off(r.file.Name.End()),
-			"; import " + schedName + " " + strconv.Quote(SchedPath)})
+		imp := "; import " + schedName + " " + strconv.Quote(SchedPath)
+		for _, e := range r.extra {
+			imp += "; import " + e
+		}
+		r.edits = append(r.edits, edit{r.off(r.file.Name.End()), r.off(r.file.Name.End()), imp})
 	}
 	var out bytes.Buffer
 	fmt.Fprintf(&out, "//line %s:1:1\n", r.filename)
 	out.WriteString(r.text(0, len(r.src)))
+	if len(r.gosched) > 0 {
+		// The replaced runtime.Gosched may have been the import's only use.
+		out.WriteString("\n\n// Keeps the runtime import used once runtime.Gosched is replaced.\n")
+		for _, name := range r.gosched {
+			fmt.Fprintf(&out, "var _ = %s\n", name)
+		}
+	}
 	return out.Bytes()
 }
 
@@ -288,7 +301,7 @@ func (r *rewriter) post(n, parent ast.Node) {
 	case *ast.ImportSpec:
 		r.importSpec(n)
 	case *ast.SendStmt:
-		r.wrap(n, r.sched("Send")+"(", n.Chan, n.Value)
+		r.wrap(n, r.sched("Send")+r.sendTypeArg(n)+"(", n.Chan, n.Value)
 	case *ast.UnaryExpr:
 		if n.Op == token.ARROW {
 			r.wrap(n, r.sched("Recv")+"(", n.X)
@@ -407,6 +420,7 @@ func (r *rewriter) selector(s *ast.SelectorExpr) {
 	if r.isGosched(s.Sel) {
 		if _, isPkg := r.info.Uses[identOf(s.X)].(*types.PkgName); isPkg {
 			r.replace(s.Pos(), s.End(), r.sched("Gosched"))
+			r.keepImport(identOf(s.X).Name + ".Gosched")
 		}
 	}
 	fn := r.funcOf(s.Sel)
@@ -439,7 +453,17 @@ func (r *rewriter) ident(id *ast.Ident) {
 	case p == "runtime" && fn.Name() == "Gosched" && !r.qualified(id):
 		// A dot-imported runtime.Gosched (a qualified one is a selector).
 		r.replace(id.Pos(), id.End(), r.sched("Gosched"))
+		r.keepImport("Gosched")
 	}
+}
+
+func (r *rewriter) keepImport(use string) {
+	for _, u := range r.gosched {
+		if u == use {
+			return
+		}
+	}
+	r.gosched = append(r.gosched, use)
 }
 
 // qualified reports whether id is the Sel of a qualified identifier; the
@@ -544,7 +568,7 @@ func (r *rewriter) selectStmt(s *ast.SelectStmt, parent ast.Node) {
 		b.str(name + " := ")
 		switch c := cc.Comm.(type) {
 		case *ast.SendStmt:
-			b.str(r.sched("OnSend") + "(")
+			b.str(r.sched("OnSend") + r.sendTypeArg(c) + "(")
 			b.inline(c.Chan)
 			b.str(", ")
 			b.inline(c.Value)
@@ -570,9 +594,15 @@ func (r *rewriter) selectStmt(s *ast.SelectStmt, parent ast.Node) {
 	for _, c := range cases {
 		cc := c.cc
 		b.src(at, r.off(cc.Case))
-		if c.name == "" {
+		switch {
+		case c.name == "":
 			b.str("default:")
-		} else {
+		case !hasDefault && i == len(cases)-1:
+			// Select(false, …) returns one of the cases: making the last
+			// one the default keeps a terminating select terminating.
+			b.str("default:")
+			r.recvAssign(b, cc.Comm, c.name)
+		default:
 			b.str("case " + strconv.Itoa(i) + ":")
 			i++
 			r.recvAssign(b, cc.Comm, c.name)
@@ -774,4 +804,130 @@ func (r *rewriter) inert(a ast.Expr) bool {
 	}
 	tv, ok := r.info.Types[a]
 	return ok && (tv.Value != nil || tv.IsNil())
+}
+
+// sendTypeArg is "[T]", T the element type of the channel of a send, when
+// Go could not infer T for sched.Send(ch, v): v is typed and its type is not
+// the element type (an interface, say); "" otherwise, or when T cannot be
+// named here.
+func (r *rewriter) sendTypeArg(s *ast.SendStmt) string {
+	ct, vt := r.info.TypeOf(s.Chan), r.info.TypeOf(s.Value)
+	if ct == nil || vt == nil {
+		return ""
+	}
+	ch, ok := ct.Underlying().(*types.Chan)
+	if !ok {
+		return ""
+	}
+	if b, ok := vt.(*types.Basic); ok && b.Info()&types.IsUntyped != 0 {
+		return ""
+	}
+	if types.Identical(ch.Elem(), vt) {
+		return ""
+	}
+	name, ok := r.typeString(ch.Elem())
+	if !ok {
+		return ""
+	}
+	return "[" + name + "]"
+}
+
+// typeString writes t as this file can name it: a package is named as the
+// file imports it, or through an added import `_lcpN "path"`. It fails for
+// a type of another package that is not exported.
+func (r *rewriter) typeString(t types.Type) (string, bool) {
+	ok := true
+	var self *types.Package
+	for _, obj := range r.info.Defs {
+		if obj != nil && obj.Pkg() != nil {
+			self = obj.Pkg()
+			break
+		}
+	}
+	q := func(p *types.Package) string {
+		if self != nil && p.Path() == self.Path() {
+			return ""
+		}
+		for _, imp := range r.file.Imports {
+			path, _ := strconv.Unquote(imp.Path.Value)
+			if path != p.Path() {
+				continue
+			}
+			switch {
+			case imp.Name == nil:
+				return p.Name()
+			case imp.Name.Name == ".":
+				return ""
+			case imp.Name.Name != "_":
+				return imp.Name.Name
+			}
+		}
+		if r.extraName == nil {
+			r.extraName = map[string]string{}
+		}
+		if n, found := r.extraName[p.Path()]; found {
+			return n
+		}
+		path := p.Path()
+		if repl, found := Replaced[path]; found {
+			path = repl
+		}
+		n := "_lcp" + strconv.Itoa(len(r.extra))
+		r.extraName[p.Path()] = n
+		r.extra = append(r.extra, n+" "+strconv.Quote(path))
+		return n
+	}
+	// An unexported type of another package cannot be named.
+	var check func(types.Type)
+	seen := map[types.Type]bool{}
+	check = func(t types.Type) {
+		if seen[t] {
+			return
+		}
+		seen[t] = true
+		switch t := t.(type) {
+		case *types.Named:
+			if o := t.Obj(); o.Pkg() != nil && (self == nil || o.Pkg().Path() != self.Path()) && !o.Exported() {
+				ok = false
+			}
+			if ta := t.TypeArgs(); ta != nil {
+				for i := 0; i < ta.Len(); i++ {
+					check(ta.At(i))
+				}
+			}
+		case *types.Alias:
+			check(types.Unalias(t))
+		case *types.Pointer:
+			check(t.Elem())
+		case *types.Slice:
+			check(t.Elem())
+		case *types.Array:
+			check(t.Elem())
+		case *types.Map:
+			check(t.Key())
+			check(t.Elem())
+		case *types.Chan:
+			check(t.Elem())
+		case *types.Signature:
+			for _, tu := range []*types.Tuple{t.Params(), t.Results()} {
+				for i := 0; i < tu.Len(); i++ {
+					check(tu.At(i).Type())
+				}
+			}
+		case *types.Struct:
+			for i := 0; i < t.NumFields(); i++ {
+				if !t.Field(i).Exported() && t.Field(i).Pkg() != self {
+					ok = false
+				}
+				check(t.Field(i).Type())
+			}
+		case *types.TypeParam:
+			// named in scope
+		}
+	}
+	check(t)
+	if !ok {
+		return "", false
+	}
+	return types.TypeString(t, q), true
 }

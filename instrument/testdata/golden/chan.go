@@ -34,3 +34,17 @@ func named(c C) string {
 func shadowed(close func(chan int), ch chan int) {
 	close(ch) // not the builtin
 }
+
+func inferred(errs chan error, anys chan<- any, e *myErr, b []byte) {
+	errs <- e
+	anys <- b
+	anys <- 1
+	select {
+	case errs <- e:
+	case anys <- e:
+	}
+}
+
+type myErr struct{}
+
+func (*myErr) Error() string { return "" }
