@@ -86,3 +86,49 @@ func BenchmarkHarness(b *testing.B) {
 		b.ReportMetric(float64(rep.Operations)/rep.Elapsed.Seconds(), "ops/s")
 	}
 }
+
+// BenchmarkModes compares the two modes on the same correct lock (a
+// channel lock whose channel operations go through package sched, which
+// performs them directly outside a controlled run): histories checked per
+// second, generation, runs and porcupine's checks included.
+func BenchmarkModes(b *testing.B) {
+	for _, mode := range []string{"stress", "controlled"} {
+		b.Run(mode, func(b *testing.B) {
+			opts := []Option{WithDuration(2 * time.Second), WithSeed(1)}
+			if mode == "controlled" {
+				opts = append(opts, withControlled())
+			}
+			for b.Loop() {
+				rep, err := RunLock(func() Lock { return make(ctlChanLock, 1) }, opts...)
+				if err != nil || rep.Failure != nil || rep.Mode != mode {
+					b.Fatal(err, rep.Failure, rep.Mode)
+				}
+				b.ReportMetric(float64(rep.Histories)/rep.Elapsed.Seconds(), "histories/s")
+				b.ReportMetric(float64(rep.Operations)/rep.Elapsed.Seconds(), "ops/s")
+			}
+		})
+	}
+}
+
+// BenchmarkTimeToCatch measures how long each mode takes to find the
+// check-then-set race (no minimization): seconds per catch, and the
+// histories it took.
+func BenchmarkTimeToCatch(b *testing.B) {
+	for _, mode := range []string{"stress", "controlled"} {
+		b.Run(mode, func(b *testing.B) {
+			var seed uint64
+			for b.Loop() {
+				seed++
+				opts := []Option{WithDuration(time.Minute), WithShrinkTime(0), WithSeed(seed), WithHTMLDir(b.TempDir())}
+				if mode == "controlled" {
+					opts = append(opts, withControlled())
+				}
+				rep, err := RunLock(func() Lock { return new(ctsLock) }, opts...)
+				if err != nil || rep.Failure == nil {
+					b.Fatal(err, "not caught")
+				}
+				b.ReportMetric(float64(rep.Histories), "histories/catch")
+			}
+		})
+	}
+}

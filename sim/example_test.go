@@ -110,6 +110,7 @@ func ExampleFailure() {
 	// lockcheck: linearizability violation
 	// no order of these operations that respects real time is a legal sequence of lock steps (porcupine found no linearization);
 	// the first operation no partial linearization can include is client 0's release() → ok (marked ◀).
+	// mode: stress
 	//
 	// scenario (rapid found no smaller one that fails the same way): 1 client, 1 operation
 	//   client 0: release

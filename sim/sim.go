@@ -398,11 +398,11 @@ func runSearch(tb rapid.TB, newTarget func() (Target, error), opts []Option) (*R
 	if s.err != nil {
 		return nil, s.err
 	}
-	s.rep.Elapsed = time.Since(s.start)
 	if s.found != nil {
 		s.finish(s.found)
 		s.rep.Failure = s.found
 	}
+	s.rep.Elapsed = time.Since(s.start)
 	return &s.rep, nil
 }
 

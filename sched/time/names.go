@@ -7,9 +7,7 @@ type (
 	Location   = time.Location
 	Month      = time.Month
 	ParseError = time.ParseError
-	Ticker     = time.Ticker
 	Time       = time.Time
-	Timer      = time.Timer
 	Weekday    = time.Weekday
 )
 
@@ -92,12 +90,3 @@ func LoadLocation(name string) (*Location, error) { return time.LoadLocation(nam
 func LoadLocationFromTZData(name string, data []byte) (*Location, error) {
 	return time.LoadLocationFromTZData(name, data)
 }
-func Now() Time                             { return time.Now() }
-func Since(t Time) Duration                 { return time.Since(t) }
-func Until(t Time) Duration                 { return time.Until(t) }
-func Sleep(d Duration)                      { time.Sleep(d) }
-func After(d Duration) <-chan Time          { return time.After(d) }
-func Tick(d Duration) <-chan Time           { return time.Tick(d) }
-func NewTimer(d Duration) *Timer            { return time.NewTimer(d) }
-func NewTicker(d Duration) *Ticker          { return time.NewTicker(d) }
-func AfterFunc(d Duration, f func()) *Timer { return time.AfterFunc(d, f) }

@@ -1,0 +1,772 @@
+// Package core is the controlled scheduler behind package sched and its
+// replacement packages: managed goroutines, scheduling points, modelled
+// blocking, virtual time and the strategies' hooks.
+package core
+
+import (
+	"container/heap"
+	"fmt"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Config configures a run (see sched.Options).
+type Config struct {
+	Strategy Strategy
+	MaxSteps int
+	Trace    bool
+	Idle     func() []func()
+	Escape   time.Duration
+}
+
+// Choice is one choice that differs from the default rule: at step Step,
+// goroutine N runs (Case false), or the goroutine running chooses select
+// case N (Case true).
+type Choice struct {
+	Step int
+	Case bool
+	N    int
+}
+
+// Event is one scheduling point of a trace (see sched.Event).
+type Event struct {
+	G       int
+	Pos     string
+	Op      string
+	Value   string
+	Preempt bool
+	Time    time.Duration
+}
+
+// Blocked is a goroutine blocked when a run ended (see sched.Blocked).
+type Blocked struct {
+	G       int
+	Pos, Op string
+}
+
+// Outcome is how a run ended (see sched.Result).
+type Outcome struct {
+	Steps     int
+	Choices   []Choice
+	Deadlock  bool
+	Blocked   []Blocked
+	StepLimit bool
+	Escaped   string
+	Trace     []Event
+}
+
+// Epoch is the virtual time at which every run begins.
+var Epoch = time.Date(2000, time.January, 1, 0, 0, 0, 0, time.UTC)
+
+// Defaults of Config.
+const (
+	DefaultMaxSteps = 100000
+	DefaultEscape   = 10 * time.Second
+)
+
+// G is a managed goroutine.
+type G struct {
+	r      *run
+	id     int
+	goid   int64
+	wake   chan bool // the token: true to run, false to unwind
+	daemon bool      // a helper (context propagation): never keeps a run alive
+	done   bool
+
+	pend *pending // the operation it waits to perform, nil while it runs
+
+	// Spinning (see observe): the fingerprints of its current streak of
+	// read-only steps, and whether it is parked until another goroutine steps.
+	streak []fingerprint
+	lastRO bool
+	parked bool
+}
+
+// ID is the goroutine's number in its run (0.. in order of creation).
+func (g *G) ID() int { return g.id }
+
+// pending is an operation waiting to be scheduled.
+type pending struct {
+	op  string
+	pcs []uintptr
+	seq int // step at which it began waiting: pairing is FIFO
+
+	probe func() bool // readiness of a modelled blocking operation; nil: always ready
+
+	// channel operations (Send, Recv, Select)
+	chanOp     bool
+	cases      []Case
+	hasDefault bool
+	ready      []readyCase // scratch, recomputed at each decision
+	completed  bool        // done already (by a partner or the environment)
+	chosen     int         // the case that proceeded, -1 for default
+	panicSend  bool        // the chosen send is on a closed channel: the goroutine sends to panic
+	retry      bool        // the operation could not be performed (taken by an unmanaged goroutine)
+	value      string      // trace value set when the step is decided
+}
+
+type readyCase struct {
+	i       int
+	how     int // howBuffer, howClosedRecv, howClosedSend, howPartner
+	partner *G
+	pj      int
+}
+
+const (
+	howBuffer = iota
+	howClosedRecv
+	howClosedSend
+	howPartner
+)
+
+type run struct {
+	mu      sync.Mutex
+	cfg     Config
+	gs      []*G
+	running *G // holds the token (nil: the Run caller, before the first step)
+	steps   int
+	over    bool
+	end     chan struct{}
+	out     Outcome
+	now     time.Duration
+	timers  timerHeap
+	tseq    int
+	alive   sync.WaitGroup
+}
+
+// Run runs gs as managed goroutines 0..len(gs)-1 until they are all done, or
+// the run deadlocks, hits MaxSteps or a goroutine escapes (see sched.Run).
+func Run(cfg Config, gs ...func()) *Outcome {
+	if cfg.MaxSteps <= 0 {
+		cfg.MaxSteps = DefaultMaxSteps
+	}
+	if cfg.Escape <= 0 {
+		cfg.Escape = DefaultEscape
+	}
+	r := &run{cfg: cfg, end: make(chan struct{})}
+	if cfg.Strategy != nil {
+		cfg.Strategy.Begin()
+	}
+	active.Add(1)
+	defer active.Add(-1)
+	r.mu.Lock()
+	for _, f := range gs {
+		r.spawn(f, false, nil)
+	}
+	next := r.schedule(nil)
+	r.mu.Unlock()
+	if next != nil {
+		next.wake <- true
+	}
+	r.watch()
+	r.waitUnwound()
+	if cfg.Strategy != nil {
+		cfg.Strategy.End(r.out.Steps)
+	}
+	return &r.out
+}
+
+// watch waits for the end of the run, ending it with Escaped when the
+// goroutine holding the token does not reach a scheduling point within
+// Config.Escape.
+func (r *run) watch() {
+	tick := r.cfg.Escape / 8
+	if tick < time.Millisecond {
+		tick = time.Millisecond
+	}
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	last, since := -1, time.Now()
+	for {
+		select {
+		case <-r.end:
+			return
+		case now := <-t.C:
+			r.mu.Lock()
+			if r.over {
+				r.mu.Unlock()
+				continue
+			}
+			if r.steps != last {
+				last, since = r.steps, now
+			} else if now.Sub(since) >= r.cfg.Escape {
+				r.out.Escaped = r.escapeReport()
+				r.finish()
+			}
+			r.mu.Unlock()
+		}
+	}
+}
+
+// waitUnwound waits (at most Config.Escape) for the goroutines unwound at
+// the end of the run, so that their deferred calls do not overlap the
+// caller's next steps.
+func (r *run) waitUnwound() {
+	done := make(chan struct{})
+	go func() { r.alive.Wait(); close(done) }()
+	t := time.NewTimer(r.cfg.Escape)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+	}
+}
+
+// escapeReport describes the goroutine holding the token: what it is doing
+// (its runtime state), where (the first frame outside sched and the
+// runtime) and its stack. Called with r.mu held.
+func (r *run) escapeReport() string {
+	g := r.running
+	if g == nil {
+		return fmt.Sprintf("the run made no step within %v", r.cfg.Escape)
+	}
+	state, stack := goroutineStack(g.goid)
+	where := "?"
+	for _, line := range strings.Split(stack, "\n") {
+		if !strings.HasPrefix(line, "\t") {
+			continue
+		}
+		file := strings.TrimSpace(line)
+		if i := strings.LastIndexByte(file, ' '); i > 0 {
+			file = file[:i]
+		}
+		if strings.Contains(file, "/src/runtime/") || strings.Contains(file, "/lockcheck/sched/") {
+			continue
+		}
+		where = shortFile(file)
+		break
+	}
+	return fmt.Sprintf("goroutine %d did not reach a scheduling point within %v: %s at %s (an operation the scheduler does not control)\n%s",
+		g.id, r.cfg.Escape, state, where, stack)
+}
+
+// goroutineStack returns the runtime state ("chan receive", ...) and the
+// stack of the goroutine with the given id.
+func goroutineStack(id int64) (state, stack string) {
+	buf := make([]byte, 1<<16)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	head := fmt.Sprintf("goroutine %d [", id)
+	for _, block := range strings.Split(string(buf), "\n\n") {
+		if rest, ok := strings.CutPrefix(block, head); ok {
+			if i := strings.IndexByte(rest, ']'); i >= 0 {
+				state = rest[:i]
+			}
+			return state, block
+		}
+	}
+	return "gone", ""
+}
+
+// spawn creates goroutine f with the next id. Called with r.mu held.
+func (r *run) spawn(f func(), daemon bool, pcs []uintptr) *G {
+	g := &G{r: r, id: len(r.gs), wake: make(chan bool, 1), daemon: daemon}
+	g.pend = &pending{op: "go", pcs: pcs, seq: r.steps}
+	r.gs = append(r.gs, g)
+	if r.cfg.Strategy != nil {
+		r.cfg.Strategy.NewG(g.id)
+	}
+	r.alive.Add(1)
+	go func() {
+		defer r.alive.Done()
+		g.goid = goid()
+		managed.Store(g.goid, g)
+		defer managed.Delete(g.goid)
+		if !<-g.wake {
+			return
+		}
+		defer g.exit()
+		f()
+	}()
+	return g
+}
+
+// exit is the last scheduling point of a goroutine: it hands the token on.
+func (g *G) exit() {
+	r := g.r
+	r.mu.Lock()
+	if r.over {
+		r.mu.Unlock()
+		return
+	}
+	g.done, g.pend = true, nil
+	next := r.schedule(nil)
+	r.mu.Unlock()
+	if next != nil {
+		next.wake <- true
+	}
+}
+
+// point makes g wait until the scheduler picks it to perform p. It returns
+// false when the run is over (the caller then performs the real operation,
+// unmanaged); it does not return (runtime.Goexit) when the run ends while
+// g waits.
+func (g *G) point(p *pending) bool {
+	r := g.r
+	r.mu.Lock()
+	if r.over || g.done {
+		r.mu.Unlock()
+		return false
+	}
+	if !g.lastRO {
+		g.streak = g.streak[:0]
+	}
+	g.lastRO = false
+	p.seq = r.steps
+	g.pend = p
+	next := r.schedule(g)
+	r.mu.Unlock()
+	if next == nil {
+		runtime.Goexit()
+	}
+	if next != g {
+		next.wake <- true
+		if !<-g.wake {
+			runtime.Goexit()
+		}
+	}
+	return true
+}
+
+// schedule decides who performs the next step, and returns it (nil when
+// the run is over). from is the goroutine deciding, waiting at a
+// scheduling point (nil: the Run caller or a goroutine that exited).
+// Called with r.mu held (released around Config.Idle).
+//
+// The decision: fire the timers that are due; the candidates are the
+// goroutines whose pending operation is enabled (probes evaluated now),
+// minus the parked spinners. With none: ask Config.Idle for goroutines;
+// else advance virtual time to the earliest timer; else let the parked
+// spinners run; else the run is over (all done, or a deadlock). With
+// candidates, the default rule (from if it is a candidate, else the
+// lowest id) or the strategy picks one, and a select picks its case.
+func (r *run) schedule(from *G) *G {
+	for {
+		if r.over {
+			return nil
+		}
+		r.fireDue()
+		var cands, parked []*G
+		live := false
+		for _, g := range r.gs {
+			if g.done {
+				continue
+			}
+			if !g.daemon {
+				live = true
+			}
+			if g.pend == nil || !r.enabled(g) {
+				continue
+			}
+			if g.parked {
+				parked = append(parked, g)
+			} else {
+				cands = append(cands, g)
+			}
+		}
+		if !live {
+			if r.idle() {
+				continue
+			}
+			r.finish()
+			return nil
+		}
+		if len(cands) == 0 {
+			if r.idle() || r.advance() {
+				continue
+			}
+			if len(parked) == 0 {
+				r.out.Deadlock = true
+				r.finish()
+				return nil
+			}
+			for _, g := range parked {
+				g.parked = false
+			}
+			cands = parked
+		}
+		if r.steps >= r.cfg.MaxSteps {
+			r.out.StepLimit = true
+			r.finish()
+			return nil
+		}
+		return r.pick(from, cands)
+	}
+}
+
+// pick chooses among the candidates and performs the channel part of the
+// chosen operation. Called with r.mu held.
+func (r *run) pick(from *G, cands []*G) *G {
+	step := r.steps
+	ids := make([]int, len(cands))
+	def := cands[0]
+	fromCand := false
+	for i, g := range cands {
+		ids[i] = g.id
+		if g == from {
+			def, fromCand = g, true
+		}
+	}
+	chosen := def
+	if s := r.cfg.Strategy; s != nil {
+		id := s.PickG(step, ids, def.id)
+		for _, g := range cands {
+			if g.id == id {
+				chosen = g
+			}
+		}
+	}
+	if chosen != def {
+		r.out.Choices = append(r.out.Choices, Choice{Step: step, N: chosen.id})
+	}
+	p := chosen.pend
+	if p.chanOp && !p.completed {
+		r.performChan(step, chosen, p)
+	}
+	for _, g := range r.gs {
+		if g != chosen {
+			g.parked = false
+			g.lastRO = false
+		}
+	}
+	if r.cfg.Trace {
+		op := p.op
+		if p.chanOp && len(p.cases) > 1 || p.hasDefault {
+			op = fmt.Sprintf("%s → case %d", p.op, p.chosen)
+			if p.chosen < 0 {
+				op = p.op + " → default"
+			}
+		}
+		r.out.Trace = append(r.out.Trace, Event{
+			G: chosen.id, Pos: position(p.pcs), Op: op, Value: p.value,
+			Preempt: fromCand && chosen != from, Time: r.now,
+		})
+	}
+	r.steps++
+	r.out.Steps = r.steps
+	chosen.pend = nil
+	r.running = chosen
+	return chosen
+}
+
+// enabled evaluates g's pending operation now. Called with r.mu held.
+func (r *run) enabled(g *G) bool {
+	p := g.pend
+	if p.completed {
+		return true
+	}
+	if p.chanOp {
+		return r.chanReady(g, p)
+	}
+	return p.probe == nil || p.probe()
+}
+
+// idle asks Config.Idle for goroutines and starts them; it reports whether
+// it started any. Called with r.mu held; released during the call.
+func (r *run) idle() bool {
+	if r.cfg.Idle == nil {
+		return false
+	}
+	r.mu.Unlock()
+	fs := r.cfg.Idle()
+	r.mu.Lock()
+	if r.over {
+		return false
+	}
+	for _, f := range fs {
+		r.spawn(f, false, nil)
+	}
+	return len(fs) > 0
+}
+
+// finish ends the run: records who is blocked where, unwinds every
+// goroutine waiting for the token and wakes the Run caller. Called with
+// r.mu held.
+func (r *run) finish() {
+	if r.over {
+		return
+	}
+	r.over = true
+	for _, g := range r.gs {
+		if g.done || g.daemon || g.pend == nil {
+			continue
+		}
+		if r.out.Escaped != "" && g == r.running {
+			continue
+		}
+		r.out.Blocked = append(r.out.Blocked, Blocked{G: g.id, Pos: position(g.pend.pcs), Op: g.pend.op})
+	}
+	for _, g := range r.gs {
+		if !g.done && g != r.running {
+			g.wake <- false
+		}
+	}
+	close(r.end)
+}
+
+// Go starts f as a managed goroutine of g's run, and is a scheduling point.
+func (g *G) Go(f func()) {
+	r := g.r
+	r.mu.Lock()
+	if r.over {
+		r.mu.Unlock()
+		go f()
+		return
+	}
+	var pcs []uintptr
+	if r.cfg.Trace {
+		pcs = callers()
+	}
+	r.spawn(f, false, pcs)
+	r.mu.Unlock()
+	g.Yield("go")
+}
+
+// GoDaemon starts f as a managed helper goroutine that never keeps the run
+// alive and is not listed as blocked (context propagation); f may call
+// Undaemon when it starts doing the user's work.
+func (g *G) GoDaemon(f func()) {
+	r := g.r
+	r.mu.Lock()
+	if r.over {
+		r.mu.Unlock()
+		go f()
+		return
+	}
+	r.spawn(f, true, nil)
+	r.mu.Unlock()
+	g.Yield("go")
+}
+
+// Undaemon makes a helper goroutine an ordinary one.
+func (g *G) Undaemon() {
+	g.r.mu.Lock()
+	g.daemon = false
+	g.r.mu.Unlock()
+}
+
+// Yield is a scheduling point for an operation that never blocks (an atomic
+// operation, a store, Gosched...): the caller performs it when Yield returns.
+func (g *G) Yield(op string) {
+	p := &pending{op: op}
+	if g.r.cfg.Trace {
+		p.pcs = callers()
+	}
+	g.point(p)
+}
+
+// Block is a scheduling point for a modelled blocking operation: it returns
+// when the scheduler picks g with probe() true (probe must have no side
+// effect), and the caller then performs the operation before its next
+// scheduling point. It returns false when the run is over: the caller then
+// performs the real (blocking) operation.
+func (g *G) Block(op string, probe func() bool) bool {
+	return g.point(&pending{op: op, probe: probe, pcs: callers()})
+}
+
+// Tracing reports whether the run records a trace (so that the caller
+// formats the value of its operation for SetValue).
+func (g *G) Tracing() bool { return g.r.cfg.Trace }
+
+// SetValue sets the value read or written by g's last step in the trace.
+func (g *G) SetValue(v string) {
+	r := g.r
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.over || len(r.out.Trace) == 0 {
+		return
+	}
+	for i := len(r.out.Trace) - 1; i >= 0; i-- {
+		if r.out.Trace[i].G == g.id {
+			r.out.Trace[i].Value = v
+			return
+		}
+	}
+}
+
+// fingerprint identifies a read-only observation: operation, variable,
+// value seen.
+type fingerprint struct {
+	op   string
+	addr uintptr
+	val  uint64
+}
+
+// Observe records that g's last step only read (an atomic load, a failed
+// compare-and-swap or TryLock, Gosched, a select that took its default).
+//
+// The spinning rule: a goroutine that repeats an observation (same
+// operation, same variable, same value) within one streak of its own
+// read-only steps, with no step of another goroutine in between, can make
+// no progress until another goroutine steps: it is parked (not a
+// candidate) until another goroutine takes a step, and the strategy demotes
+// it (PCT gives it the lowest priority). When only parked goroutines can
+// run, and neither Idle nor a timer gives anything else, they run (a real
+// livelock then ends at MaxSteps).
+func (g *G) Observe(op string, addr uintptr, val uint64) {
+	r := g.r
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.over {
+		return
+	}
+	fp := fingerprint{op, addr, val}
+	g.lastRO = true
+	if slices.Contains(g.streak, fp) {
+		g.parked = true
+		g.streak = g.streak[:0]
+		if r.cfg.Strategy != nil {
+			r.cfg.Strategy.Demote(g.id)
+		}
+		return
+	}
+	if len(g.streak) < 32 {
+		g.streak = append(g.streak, fp)
+	}
+}
+
+// ---- virtual time ----
+
+// Timer is a virtual timer of a run.
+type Timer struct {
+	r    *run
+	when time.Duration
+	seq  int
+	idx  int // index in the heap, -1 when not pending
+	fire func(now time.Time, spawn func(func()))
+}
+
+type timerHeap []*Timer
+
+func (h timerHeap) Len() int { return len(h) }
+func (h timerHeap) Less(i, j int) bool {
+	if h[i].when != h[j].when {
+		return h[i].when < h[j].when
+	}
+	return h[i].seq < h[j].seq
+}
+func (h timerHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i]; h[i].idx = i; h[j].idx = j }
+func (h *timerHeap) Push(x any)   { t := x.(*Timer); t.idx = len(*h); *h = append(*h, t) }
+func (h *timerHeap) Pop() any {
+	old := *h
+	t := old[len(old)-1]
+	*h = old[:len(old)-1]
+	t.idx = -1
+	return t
+}
+
+// Now is the virtual time of g's run.
+func (g *G) Now() time.Time {
+	g.r.mu.Lock()
+	defer g.r.mu.Unlock()
+	return Epoch.Add(g.r.now)
+}
+
+// Elapsed is the virtual time since the run began.
+func (g *G) Elapsed() time.Duration {
+	g.r.mu.Lock()
+	defer g.r.mu.Unlock()
+	return g.r.now
+}
+
+// NewTimer starts a virtual timer that calls fire (inside the scheduler,
+// which must not block: a non-blocking send, or spawn to start a managed
+// goroutine) when virtual time reaches now+d.
+func (g *G) NewTimer(d time.Duration, fire func(now time.Time, spawn func(func()))) *Timer {
+	r := g.r
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t := &Timer{r: r, idx: -1, fire: fire}
+	r.addTimer(t, d)
+	return t
+}
+
+func (r *run) addTimer(t *Timer, d time.Duration) {
+	if d < 0 {
+		d = 0
+	}
+	t.when = r.now + d
+	t.seq = r.tseq
+	r.tseq++
+	heap.Push(&r.timers, t)
+}
+
+// Stop stops t; it reports whether t was pending.
+func (t *Timer) Stop() bool {
+	t.r.mu.Lock()
+	defer t.r.mu.Unlock()
+	if t.idx < 0 {
+		return false
+	}
+	heap.Remove(&t.r.timers, t.idx)
+	return true
+}
+
+// Reset makes t fire d after the current virtual time; it reports whether
+// t was pending.
+func (t *Timer) Reset(d time.Duration) bool {
+	t.r.mu.Lock()
+	defer t.r.mu.Unlock()
+	was := t.idx >= 0
+	if was {
+		heap.Remove(&t.r.timers, t.idx)
+	}
+	t.r.addTimer(t, d)
+	return was
+}
+
+// Sleep blocks g until virtual time has advanced by d.
+func (g *G) Sleep(d time.Duration) {
+	if d <= 0 {
+		g.Yield("time.Sleep")
+		return
+	}
+	r := g.r
+	r.mu.Lock()
+	t := &Timer{r: r, idx: -1}
+	r.addTimer(t, d)
+	when := t.when
+	r.mu.Unlock()
+	g.Block("time.Sleep", func() bool { return r.now >= when })
+}
+
+// fireDue fires the timers whose time has come. Called with r.mu held.
+func (r *run) fireDue() {
+	for len(r.timers) > 0 && r.timers[0].when <= r.now {
+		t := heap.Pop(&r.timers).(*Timer)
+		if t.fire != nil {
+			t.fire(Epoch.Add(r.now), func(f func()) { r.spawn(f, false, nil) })
+		}
+	}
+}
+
+// advance moves virtual time to the earliest timer; it reports whether
+// there was one. Called with r.mu held.
+func (r *run) advance() bool {
+	if len(r.timers) == 0 {
+		return false
+	}
+	if w := r.timers[0].when; w > r.now {
+		r.now = w
+	}
+	r.fireDue()
+	return true
+}
+
+// ---- helpers ----
+
+func sortInts(s []int) { sort.Ints(s) }
+
+// Rearm re-adds t, d after the current virtual time, from its fire
+// function (inside the scheduler, r.mu held).
+func (t *Timer) Rearm(d time.Duration) { t.r.addTimer(t, d) }

@@ -1,0 +1,177 @@
+package core
+
+import (
+	"math/rand/v2"
+	"slices"
+	"sort"
+)
+
+// Strategy chooses at each scheduling point. A Strategy value keeps state
+// across the runs it is used for (PCT adapts its estimate of a run's
+// length); each run begins with Begin and ends with End.
+type Strategy interface {
+	Begin()
+	// PickG returns the id of the goroutine to run, one of cands (sorted),
+	// given the default rule's choice def.
+	PickG(step int, cands []int, def int) int
+	// PickCase returns the select case that proceeds, one of ready (sorted).
+	PickCase(step int, g int, ready []int) int
+	NewG(id int)
+	Demote(id int)
+	End(steps int)
+}
+
+// Random is a uniform random walk: at each point, each candidate with equal
+// probability; each ready case likewise. Run i of a value uses the stream
+// (seed, i).
+type Random struct {
+	seed uint64
+	runs uint64
+	rng  *rand.Rand
+}
+
+// NewRandom returns the random walk seeded with seed.
+func NewRandom(seed uint64) *Random { return &Random{seed: seed} }
+
+func (s *Random) Begin() {
+	s.rng = rand.New(rand.NewPCG(s.seed, 0x5eed^s.runs))
+	s.runs++
+}
+func (s *Random) PickG(_ int, cands []int, _ int) int { return cands[s.rng.IntN(len(cands))] }
+func (s *Random) PickCase(_, _ int, ready []int) int  { return ready[s.rng.IntN(len(ready))] }
+func (s *Random) NewG(int)                            {}
+func (s *Random) Demote(int)                          {}
+func (s *Random) End(int)                             {}
+
+// PCT is probabilistic concurrency testing (Burckhardt, Kothari, Musuvathi,
+// Nagarakatte, ASPLOS 2010). Each goroutine gets a random priority above d
+// when it is created; d−1 change points are drawn uniformly over the first
+// k steps; at each point the enabled goroutine of highest priority runs,
+// and when step number k_i is taken, the goroutine that took it drops to
+// priority d−i (below every initial priority). A bug of depth d is then
+// found with probability at least 1/(n·k^(d−1)) per run. k is the longest
+// run seen so far by this Strategy value (DefaultK for its first run).
+// A spinning goroutine (see G.Observe) drops below every other priority,
+// so that spinning never starves the goroutine it waits for.
+type PCT struct {
+	seed    uint64
+	depth   int
+	runs    uint64
+	k       int
+	rng     *rand.Rand
+	prio    []int64
+	changes []int // steps, sorted
+	demoted int64
+}
+
+// DefaultK is PCT's estimate of a run's length (steps) before it has seen one.
+const DefaultK = 64
+
+// NewPCT returns PCT with depth d (d < 1 counts as 1).
+func NewPCT(seed uint64, depth int) *PCT {
+	if depth < 1 {
+		depth = 1
+	}
+	return &PCT{seed: seed, depth: depth}
+}
+
+func (s *PCT) Begin() {
+	s.rng = rand.New(rand.NewPCG(s.seed, 0x9c7^s.runs))
+	s.runs++
+	k := s.k
+	if k <= 0 {
+		k = DefaultK
+	}
+	s.prio = s.prio[:0]
+	s.changes = s.changes[:0]
+	for i := 1; i < s.depth; i++ {
+		s.changes = append(s.changes, s.rng.IntN(k))
+	}
+	sort.Ints(s.changes)
+	s.demoted = 0
+}
+
+func (s *PCT) NewG(id int) {
+	for len(s.prio) <= id {
+		s.prio = append(s.prio, int64(s.depth)+1+int64(s.rng.Uint64()>>4))
+	}
+}
+
+func (s *PCT) PickG(step int, cands []int, _ int) int {
+	best := cands[0]
+	for _, id := range cands[1:] {
+		if s.prio[id] > s.prio[best] {
+			best = id
+		}
+	}
+	for i, c := range s.changes {
+		if c == step {
+			s.prio[best] = int64(s.depth - 1 - i) // change point i+1: priority d-(i+1)
+		}
+	}
+	return best
+}
+
+func (s *PCT) PickCase(_, _ int, ready []int) int { return ready[s.rng.IntN(len(ready))] }
+
+func (s *PCT) Demote(id int) {
+	s.demoted++
+	s.prio[id] = -s.demoted
+}
+
+func (s *PCT) End(steps int) {
+	if steps > s.k {
+		s.k = steps
+	}
+}
+
+// Replay forces a list of choices; at every other point, and where a
+// recorded choice is not possible, the default rule applies.
+type Replay struct {
+	choices []Choice
+	i       int
+}
+
+// NewReplay returns the strategy forcing choices.
+func NewReplay(choices []Choice) *Replay {
+	c := slices.Clone(choices)
+	sort.SliceStable(c, func(i, j int) bool {
+		if c[i].Step != c[j].Step {
+			return c[i].Step < c[j].Step
+		}
+		return !c[i].Case && c[j].Case
+	})
+	return &Replay{choices: c}
+}
+
+func (s *Replay) Begin() { s.i = 0 }
+
+func (s *Replay) next(step int, isCase bool) (int, bool) {
+	for s.i < len(s.choices) && (s.choices[s.i].Step < step || s.choices[s.i].Step == step && isCase && !s.choices[s.i].Case) {
+		s.i++
+	}
+	if s.i < len(s.choices) && s.choices[s.i].Step == step && s.choices[s.i].Case == isCase {
+		n := s.choices[s.i].N
+		s.i++
+		return n, true
+	}
+	return 0, false
+}
+
+func (s *Replay) PickG(step int, cands []int, def int) int {
+	if n, ok := s.next(step, false); ok && slices.Contains(cands, n) {
+		return n
+	}
+	return def
+}
+
+func (s *Replay) PickCase(step int, _ int, ready []int) int {
+	if n, ok := s.next(step, true); ok && slices.Contains(ready, n) {
+		return n
+	}
+	return ready[0]
+}
+
+func (s *Replay) NewG(int)   {}
+func (s *Replay) Demote(int) {}
+func (s *Replay) End(int)    {}
