@@ -219,8 +219,12 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 				root = p.Root
 			}
 			if root != "" {
-				say("package %s does not build when instrumented; testing %s in stress mode (plain go test):\n%s",
-					b.ImportPath, root, indent(b.Err))
+				what := root
+				if root != b.ImportPath {
+					what = fmt.Sprintf("%s (for %s)", b.ImportPath, root)
+				}
+				say("package %s does not build when instrumented, so %s is tested in stress mode (plain go test):\n%s",
+					what, root, indent(b.Err))
 				stress[root] = true
 				for _, q := range append([]*instrument.Package{}, ov.Packages...) {
 					if q.Root == root {
