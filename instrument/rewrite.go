@@ -370,6 +370,9 @@ func (r *rewriter) importSpec(s *ast.ImportSpec) {
 	text := strconv.Quote(repl)
 	if s.Name == nil {
 		text = path[strings.LastIndex(path, "/")+1:] + " " + text
+		if off := r.off(s.Path.Pos()); off > 0 && !strings.ContainsRune(" \t\n(;", rune(r.src[off-1])) {
+			text = " " + text // import"time"
+		}
 	}
 	r.replace(s.Path.Pos(), s.Path.End(), text)
 }
@@ -886,6 +889,10 @@ func (r *rewriter) typeString(t types.Type) (string, bool) {
 		}
 		seen[t] = true
 		switch t := t.(type) {
+		case *types.Basic:
+			if t.Kind() == types.Invalid {
+				ok = false
+			}
 		case *types.Named:
 			if o := t.Obj(); o.Pkg() != nil && (self == nil || o.Pkg().Path() != self.Path()) && !o.Exported() {
 				ok = false

@@ -6,7 +6,35 @@ import (
 	"go/parser"
 	"go/token"
 	"go/types"
+	"sync"
 )
+
+// stdImporter imports from the standard library's export data, once per
+// package for the life of the process (each first import runs go list), and
+// may be used by several goroutines.
+var stdImporter = &cachedImporter{imp: importer.ForCompiler(token.NewFileSet(), "gc", nil), m: map[string]imported{}}
+
+type imported struct {
+	pkg *types.Package
+	err error
+}
+
+type cachedImporter struct {
+	mu  sync.Mutex
+	imp types.Importer
+	m   map[string]imported
+}
+
+func (c *cachedImporter) Import(path string) (*types.Package, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if r, ok := c.m[path]; ok {
+		return r.pkg, r.err
+	}
+	pkg, err := c.imp.Import(path)
+	c.m[path] = imported{pkg, err}
+	return pkg, err
+}
 
 // Source parses src as the Go file filename, type-checks it on its own (as
 // a package of one file whose imports are resolved from the standard
@@ -21,7 +49,7 @@ func Source(filename string, src []byte) (*Result, error) {
 	}
 	info := NewInfo()
 	conf := types.Config{
-		Importer:    importer.ForCompiler(fset, "gc", nil),
+		Importer:    stdImporter,
 		Error:       func(error) {},
 		FakeImportC: true,
 	}
