@@ -379,7 +379,13 @@ func (o *Overlay) copyModule(m *module, pkgs []*listed) error {
 	if m.Dir == "" || o.modCache == "" || !inDir(m.Dir, o.modCache) || o.copied[m.Dir] != "" {
 		return nil
 	}
+	// The copy's place is stable (a module of the cache never changes), so
+	// the build cache recognises its packages from one run to the next.
 	dst := filepath.Join(o.Dir, "mod", strconv.Itoa(len(o.copied)))
+	if cache, err := os.UserCacheDir(); err == nil {
+		rel, _ := filepath.Rel(o.modCache, m.Dir)
+		dst = filepath.Join(cache, "lockcheck", "mod", rel)
+	}
 	o.copied[m.Dir] = dst
 	dirs := map[string]bool{m.Dir: true}
 	for _, p := range pkgs {
@@ -397,12 +403,16 @@ func (o *Overlay) copyModule(m *module, pkgs []*listed) error {
 		}
 	}
 	if _, err := os.Stat(filepath.Join(dst, "go.mod")); err != nil {
-		return os.WriteFile(filepath.Join(dst, "go.mod"), []byte("module "+m.Path+"\n"), 0o644)
+		// A module without a go.mod: its replacement needs one (the overlay
+		// provides it).
+		return o.add(filepath.Join(m.Dir, "go.mod"), []byte("module "+m.Path+"\n"))
 	}
 	return nil
 }
 
-// copyFiles copies the regular files of directory src into dst.
+// copyFiles copies the regular files of directory src into dst, those not
+// there yet; each through a temporary file and a rename, so that runs in
+// parallel see whole files.
 func copyFiles(src, dst string) error {
 	if err := os.MkdirAll(dst, 0o755); err != nil {
 		return err
@@ -415,12 +425,29 @@ func copyFiles(src, dst string) error {
 		if !e.Type().IsRegular() {
 			continue
 		}
+		target := filepath.Join(dst, e.Name())
+		if _, err := os.Stat(target); err == nil {
+			continue
+		}
 		data, err := os.ReadFile(filepath.Join(src, e.Name()))
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(filepath.Join(dst, e.Name()), data, 0o644); err != nil {
+		tmp, err := os.CreateTemp(dst, ".tmp-*")
+		if err != nil {
 			return err
+		}
+		_, werr := tmp.Write(data)
+		cerr := tmp.Close()
+		if werr == nil {
+			werr = cerr
+		}
+		if werr == nil {
+			werr = os.Rename(tmp.Name(), target)
+		}
+		if werr != nil {
+			os.Remove(tmp.Name())
+			return werr
 		}
 	}
 	return nil
