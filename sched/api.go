@@ -177,7 +177,15 @@ func (s strategy) strategy() core.Strategy { return s.s }
 // longest run this value has seen; 64 before the first), the highest
 // priority enabled goroutine runs. A bug of depth d is found with
 // probability at least 1/(n·k^(d−1)) per run.
-func PCT(seed uint64, depth int) Strategy { return strategy{core.NewPCT(seed, depth)} }
+func PCT(seed uint64, depth int) Strategy { return strategy{core.NewPCT(seed, depth, 0)} }
+
+// PCTWithLength is PCT with the estimate k of the run's length in steps
+// given, typically the Steps of an earlier run of the same goroutines
+// (PCT's change points are drawn in [0, k): an estimate far from the real
+// length wastes them). It adapts as PCT does when reused.
+func PCTWithLength(seed uint64, depth, k int) Strategy {
+	return strategy{core.NewPCT(seed, depth, k)}
+}
 
 // Random is the uniform random walk: at each point each enabled goroutine
 // (and each ready select case) is equally likely.
@@ -313,10 +321,14 @@ type Event struct {
 //
 // Spinning: a goroutine that repeats the same read-only observation (the
 // same atomic load or failed compare-and-swap seeing the same value, a
-// failed TryLock, Gosched, a select taking its default) in one streak of
-// its own steps is parked until another goroutine takes a step, and PCT
-// gives it the lowest priority; parked goroutines run only when nothing
-// else can.
+// failed TryLock, Gosched, a select taking its default) within a streak of
+// its own read-only steps, while no other goroutine took a step that may
+// write, is parked until one does (or virtual time moves), and PCT gives
+// it the lowest priority. Read-only steps of other spinners do not unpark
+// it, so goroutines that all wait for something else end up all parked:
+// then Idle is called and timers advance as if they were blocked, and only
+// if that gives nothing do they run again (a real livelock then ends at
+// MaxSteps).
 //
 // Given the same functions and a Strategy with the same seed (or a
 // Replay), Run makes the same choices, so returns the same Result.

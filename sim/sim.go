@@ -95,11 +95,7 @@ func (f *Failure) Error() string {
 		fmt.Fprintf(&b, "\nhistory (time runs down; one column per client):\n%s", history.Timeline(f.History, f.Marks))
 	}
 	if len(f.Trace) > 0 {
-		var harness map[int]bool
-		if f.ctl != nil {
-			harness = f.ctl.harness
-		}
-		b.WriteString("\n" + traceText(f.Trace, len(f.Scenario.Clients), harness))
+		b.WriteString("\n" + f.traceText())
 	}
 	if f.HTML != "" {
 		fmt.Fprintf(&b, "\nvisualization: %s\n", f.HTML)
@@ -154,9 +150,10 @@ type config struct {
 	seed            uint64
 	ctx             context.Context
 	inProcess       bool
-	forceControlled bool   // controlled mode even in a plain build (tests)
-	replay          string // a replay token (LOCKCHECK_REPLAY)
-	testName        string // Check's test, for the replay command
+	forceControlled bool          // controlled mode even in a plain build (tests)
+	replay          string        // a replay token (LOCKCHECK_REPLAY)
+	testName        string        // Check's test, for the replay command
+	escape          time.Duration // sched.Options.Escape (0: the scheduler's default)
 }
 
 // Option configures Check and Run.

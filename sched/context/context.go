@@ -62,6 +62,7 @@ type afterFunc struct {
 	ran  bool
 }
 
+// Deadline implements Context.
 func (c *cancelCtx) Deadline() (time.Time, bool) {
 	if c.hasDL {
 		return c.deadline, true
@@ -69,14 +70,17 @@ func (c *cancelCtx) Deadline() (time.Time, bool) {
 	return c.parent.Deadline()
 }
 
+// Done implements Context.
 func (c *cancelCtx) Done() <-chan struct{} { return c.done }
 
+// Err implements Context.
 func (c *cancelCtx) Err() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.err
 }
 
+// Value implements Context.
 func (c *cancelCtx) Value(key any) any {
 	if key == &ctxKey {
 		return c
@@ -84,6 +88,7 @@ func (c *cancelCtx) Value(key any) any {
 	return c.parent.Value(key)
 }
 
+// String implements Context.
 func (c *cancelCtx) String() string { return "sched/context.cancelCtx" }
 
 // cancel cancels c and its children with err and cause (the first
@@ -192,7 +197,7 @@ func (c *cancelCtx) cancelFunc(err error) func(cause error) {
 // WithCancel is context.WithCancel; in a run (called from a managed
 // goroutine) cancel is a scheduling point and Done is observed by the
 // scheduler.
-func WithCancel(parent Context) (Context, CancelFunc) {
+func WithCancel(parent Context) (ctx Context, cancel CancelFunc) {
 	g := core.Me()
 	if g == nil {
 		return context.WithCancel(parent)
@@ -203,7 +208,7 @@ func WithCancel(parent Context) (Context, CancelFunc) {
 }
 
 // WithCancelCause is context.WithCancelCause, in a run as WithCancel.
-func WithCancelCause(parent Context) (Context, CancelCauseFunc) {
+func WithCancelCause(parent Context) (ctx Context, cancel CancelCauseFunc) {
 	g := core.Me()
 	if g == nil {
 		return context.WithCancelCause(parent)
@@ -270,7 +275,7 @@ func WithTimeoutCause(parent Context, timeout time.Duration, cause error) (Conte
 // Cause is context.Cause, also for the contexts this package creates in a
 // run.
 func Cause(c Context) error {
-	if cc, ok := c.Value(&ctxKey).(*cancelCtx); ok {
+	if cc, ok := c.Value(&ctxKey).(*cancelCtx); ok && cc.done == c.Done() {
 		cc.mu.Lock()
 		defer cc.mu.Unlock()
 		return cc.cause

@@ -2,6 +2,7 @@ package time
 
 import "time"
 
+// Types of package time whose behaviour is unchanged (aliases).
 type (
 	Duration   = time.Duration
 	Location   = time.Location
@@ -11,6 +12,7 @@ type (
 	Weekday    = time.Weekday
 )
 
+// Layouts of package time.
 const (
 	Layout      = time.Layout
 	ANSIC       = time.ANSIC
@@ -33,6 +35,7 @@ const (
 	TimeOnly    = time.TimeOnly
 )
 
+// Durations of package time.
 const (
 	Nanosecond  = time.Nanosecond
 	Microsecond = time.Microsecond
@@ -42,6 +45,7 @@ const (
 	Hour        = time.Hour
 )
 
+// Months of package time.
 const (
 	January   = time.January
 	February  = time.February
@@ -57,6 +61,7 @@ const (
 	December  = time.December
 )
 
+// Weekdays of package time.
 const (
 	Sunday    = time.Sunday
 	Monday    = time.Monday
@@ -67,26 +72,46 @@ const (
 	Saturday  = time.Saturday
 )
 
+// UTC and Local are those of package time (the same *Location values).
 var (
 	UTC   = time.UTC
 	Local = time.Local
 )
 
+// Date is time.Date.
 func Date(year int, month Month, day, hour, min, sec, nsec int, loc *Location) Time {
 	return time.Date(year, month, day, hour, min, sec, nsec, loc)
 }
+
+// Parse is time.Parse.
 func Parse(layout, value string) (Time, error) { return time.Parse(layout, value) }
+
+// ParseInLocation is time.ParseInLocation.
 func ParseInLocation(layout, value string, loc *Location) (Time, error) {
 	return time.ParseInLocation(layout, value, loc)
 }
+
+// ParseDuration is time.ParseDuration.
 func ParseDuration(s string) (Duration, error) { return time.ParseDuration(s) }
-func Unix(sec int64, nsec int64) Time          { return time.Unix(sec, nsec) }
-func UnixMicro(usec int64) Time                { return time.UnixMicro(usec) }
-func UnixMilli(msec int64) Time                { return time.UnixMilli(msec) }
+
+// Unix is time.Unix.
+func Unix(sec int64, nsec int64) Time { return time.Unix(sec, nsec) }
+
+// UnixMicro is time.UnixMicro.
+func UnixMicro(usec int64) Time { return time.UnixMicro(usec) }
+
+// UnixMilli is time.UnixMilli.
+func UnixMilli(msec int64) Time { return time.UnixMilli(msec) }
+
+// FixedZone is time.FixedZone.
 func FixedZone(name string, offset int) *Location {
 	return time.FixedZone(name, offset)
 }
+
+// LoadLocation is time.LoadLocation.
 func LoadLocation(name string) (*Location, error) { return time.LoadLocation(name) }
+
+// LoadLocationFromTZData is time.LoadLocationFromTZData.
 func LoadLocationFromTZData(name string, data []byte) (*Location, error) {
 	return time.LoadLocationFromTZData(name, data)
 }

@@ -49,7 +49,20 @@ const schedPrefix = "github.com/lockcheck/lockcheck/sched"
 
 func isSchedFunc(name string) bool {
 	rest, ok := strings.CutPrefix(name, schedPrefix)
-	return ok && (strings.HasPrefix(rest, ".") || strings.HasPrefix(rest, "/"))
+	if !ok || !(strings.HasPrefix(rest, ".") || strings.HasPrefix(rest, "/")) {
+		return false
+	}
+	// The package path ends at the first dot after the last slash; an
+	// external test package (…_test) is test code, not the scheduler.
+	pkg := name
+	if i := strings.LastIndexByte(pkg, '/'); i >= 0 {
+		if j := strings.IndexByte(pkg[i:], '.'); j >= 0 {
+			pkg = pkg[:i+j]
+		}
+	} else if j := strings.IndexByte(pkg, '.'); j >= 0 {
+		pkg = pkg[:j]
+	}
+	return !strings.HasSuffix(pkg, "_test")
 }
 
 // callers records the stack of the caller, for a position resolved later.

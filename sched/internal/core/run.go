@@ -135,6 +135,7 @@ type run struct {
 	now     time.Duration
 	timers  timerHeap
 	tseq    int
+	idleAdv int // advances of virtual time since the last step
 	alive   sync.WaitGroup
 }
 
@@ -202,13 +203,14 @@ func (r *run) watch() {
 	}
 }
 
-// waitUnwound waits (at most Config.Escape) for the goroutines unwound at
-// the end of the run, so that their deferred calls do not overlap the
-// caller's next steps.
+// waitUnwound waits (at most a second, or Config.Escape if shorter) for
+// the goroutines unwound at the end of the run, so that their deferred
+// calls do not overlap the caller's next steps; a deferred call that
+// blocks for real is not waited for longer.
 func (r *run) waitUnwound() {
 	done := make(chan struct{})
 	go func() { r.alive.Wait(); close(done) }()
-	t := time.NewTimer(r.cfg.Escape)
+	t := time.NewTimer(min(r.cfg.Escape, time.Second))
 	defer t.Stop()
 	select {
 	case <-done:
@@ -226,16 +228,18 @@ func (r *run) escapeReport() string {
 	}
 	state, stack := goroutineStack(g.goid)
 	where := "?"
-	for _, line := range strings.Split(stack, "\n") {
-		if !strings.HasPrefix(line, "\t") {
+	lines := strings.Split(stack, "\n")
+	for i := 1; i+1 < len(lines); i += 2 {
+		fn := lines[i]
+		if j := strings.LastIndexByte(fn, '('); j > 0 {
+			fn = fn[:j]
+		}
+		if strings.HasPrefix(fn, "runtime.") || isSchedFunc(fn) {
 			continue
 		}
-		file := strings.TrimSpace(line)
-		if i := strings.LastIndexByte(file, ' '); i > 0 {
-			file = file[:i]
-		}
-		if strings.Contains(file, "/src/runtime/") || strings.Contains(file, "/lockcheck/sched/") {
-			continue
+		file := strings.TrimSpace(lines[i+1])
+		if j := strings.LastIndexByte(file, ' '); j > 0 {
+			file = file[:j]
 		}
 		where = shortFile(file)
 		break
@@ -279,9 +283,12 @@ func (r *run) spawn(f func(), daemon bool, pcs []uintptr) *G {
 	r.alive.Add(1)
 	go func() {
 		defer r.alive.Done()
-		g.goid = goid()
-		managed.Store(g.goid, g)
-		defer managed.Delete(g.goid)
+		id := goid()
+		r.mu.Lock()
+		g.goid = id
+		r.mu.Unlock()
+		managed.Store(id, g)
+		defer managed.Delete(id)
 		if !<-g.wake {
 			return
 		}
@@ -300,6 +307,7 @@ func (g *G) exit() {
 		return
 	}
 	g.done, g.pend = true, nil
+	r.progress(g)
 	next := r.schedule(nil)
 	r.mu.Unlock()
 	if next != nil {
@@ -320,6 +328,7 @@ func (g *G) point(p *pending) bool {
 	}
 	if !g.lastRO {
 		g.streak = g.streak[:0]
+		r.progress(g)
 	}
 	g.lastRO = false
 	p.seq = r.steps
@@ -419,7 +428,7 @@ func (r *run) pick(from *G, cands []*G) *G {
 	}
 	chosen := def
 	if s := r.cfg.Strategy; s != nil {
-		id := s.PickG(step, ids, def.id)
+		id := s.PickG(step, ids, def.id, fromCand)
 		for _, g := range cands {
 			if g.id == id {
 				chosen = g
@@ -432,12 +441,6 @@ func (r *run) pick(from *G, cands []*G) *G {
 	p := chosen.pend
 	if p.chanOp && !p.completed {
 		r.performChan(step, chosen, p)
-	}
-	for _, g := range r.gs {
-		if g != chosen {
-			g.parked = false
-			g.lastRO = false
-		}
 	}
 	if r.cfg.Trace {
 		op := p.op
@@ -454,6 +457,7 @@ func (r *run) pick(from *G, cands []*G) *G {
 	}
 	r.steps++
 	r.out.Steps = r.steps
+	r.idleAdv = 0
 	chosen.pend = nil
 	r.running = chosen
 	return chosen
@@ -602,17 +606,32 @@ type fingerprint struct {
 	val  uint64
 }
 
+// progress records that g's last step may have changed shared state (it
+// was not a read-only observation; nil: virtual time moved): the other
+// goroutines' spinning streaks end and the parked ones may run again.
+// Called with r.mu held.
+func (r *run) progress(g *G) {
+	for _, h := range r.gs {
+		if h != g {
+			h.parked = false
+			h.streak = h.streak[:0]
+		}
+	}
+}
+
 // Observe records that g's last step only read (an atomic load, a failed
 // compare-and-swap or TryLock, Gosched, a select that took its default).
 //
 // The spinning rule: a goroutine that repeats an observation (same
 // operation, same variable, same value) within one streak of its own
-// read-only steps, with no step of another goroutine in between, can make
-// no progress until another goroutine steps: it is parked (not a
-// candidate) until another goroutine takes a step, and the strategy demotes
-// it (PCT gives it the lowest priority). When only parked goroutines can
-// run, and neither Idle nor a timer gives anything else, they run (a real
-// livelock then ends at MaxSteps).
+// read-only steps, while no other goroutine took a step that was not
+// read-only, can make no progress until one does: it is parked (not a
+// candidate) until another goroutine takes a step that may write (any step
+// but a read-only one, or its exit) or virtual time moves, and the strategy
+// demotes it (PCT gives it the lowest priority). Read-only steps of other
+// spinners do not unpark it, so several spinners all end up parked. When
+// only parked goroutines can run, and neither Idle nor a timer gives
+// anything else, they run (a real livelock then ends at MaxSteps).
 func (g *G) Observe(op string, addr uintptr, val uint64) {
 	r := g.r
 	r.mu.Lock()
@@ -648,15 +667,24 @@ type Timer struct {
 
 type timerHeap []*Timer
 
+// Len implements heap.Interface.
 func (h timerHeap) Len() int { return len(h) }
+
+// Less implements heap.Interface.
 func (h timerHeap) Less(i, j int) bool {
 	if h[i].when != h[j].when {
 		return h[i].when < h[j].when
 	}
 	return h[i].seq < h[j].seq
 }
+
+// Swap implements heap.Interface.
 func (h timerHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i]; h[i].idx = i; h[j].idx = j }
-func (h *timerHeap) Push(x any)   { t := x.(*Timer); t.idx = len(*h); *h = append(*h, t) }
+
+// Push implements heap.Interface.
+func (h *timerHeap) Push(x any) { t := x.(*Timer); t.idx = len(*h); *h = append(*h, t) }
+
+// Pop implements heap.Interface.
 func (h *timerHeap) Pop() any {
 	old := *h
 	t := old[len(old)-1]
@@ -750,15 +778,21 @@ func (r *run) fireDue() {
 	}
 }
 
+// maxIdleAdvances bounds the advances of virtual time without a step in
+// between (a ticker nobody receives from): past it, nothing can run.
+const maxIdleAdvances = 10000
+
 // advance moves virtual time to the earliest timer; it reports whether
 // there was one. Called with r.mu held.
 func (r *run) advance() bool {
-	if len(r.timers) == 0 {
+	if len(r.timers) == 0 || r.idleAdv >= maxIdleAdvances {
 		return false
 	}
+	r.idleAdv++
 	if w := r.timers[0].when; w > r.now {
 		r.now = w
 	}
+	r.progress(nil)
 	r.fireDue()
 	return true
 }
