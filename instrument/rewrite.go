@@ -718,6 +718,14 @@ func (r *rewriter) goStmt(g *ast.GoStmt) {
 			if i > 0 {
 				b.str(", ")
 			}
+			if conv := r.untypedConversion(v, call); conv != "" {
+				// The temporary must have the parameter's type, not the
+				// untyped expression's default type.
+				b.str(conv + "(")
+				b.node(v)
+				b.str(")")
+				continue
+			}
 			b.node(v)
 		}
 		b.str("; ")
@@ -937,4 +945,48 @@ func (r *rewriter) typeString(t types.Type) (string, bool) {
 		return "", false
 	}
 	return types.TypeString(t, q), true
+}
+
+// untypedConversion is the type to convert a hoisted argument of a go
+// statement to: a comparison, a logical expression or a shift of an untyped
+// constant is untyped (bool, or the constant's kind) until the call gives
+// it the parameter's type, which may be a named type (type flag bool) that
+// the default type of a temporary does not match. The recorded type is the
+// final one; converting to it is what the call did implicitly. "" when no
+// conversion is needed or the type cannot be named here.
+func (r *rewriter) untypedConversion(a ast.Expr, call *ast.CallExpr) string {
+	if a == call.Fun {
+		return ""
+	}
+	if !mayBeUntyped(a) {
+		return ""
+	}
+	t := r.info.TypeOf(a)
+	if t == nil {
+		return ""
+	}
+	if b, ok := t.(*types.Basic); ok && (b.Kind() == types.Bool || b.Kind() == types.Int || b.Info()&types.IsUntyped != 0) {
+		return "" // the default type: nothing to do
+	}
+	name, ok := r.typeString(t)
+	if !ok {
+		return ""
+	}
+	if strings.ContainsAny(name, " ([*") {
+		name = "(" + name + ")"
+	}
+	return name
+}
+
+func mayBeUntyped(e ast.Expr) bool {
+	switch e := ast.Unparen(e).(type) {
+	case *ast.BinaryExpr:
+		switch e.Op {
+		case token.EQL, token.NEQ, token.LSS, token.LEQ, token.GTR, token.GEQ, token.LAND, token.LOR, token.SHL, token.SHR:
+			return true
+		}
+	case *ast.UnaryExpr:
+		return e.Op == token.NOT
+	}
+	return false
 }

@@ -219,12 +219,12 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 				root = p.Root
 			}
 			if root != "" {
-				what := root
+				what := "it is"
 				if root != b.ImportPath {
-					what = fmt.Sprintf("%s (for %s)", b.ImportPath, root)
+					what = root + " is"
 				}
-				say("package %s does not build when instrumented, so %s is tested in stress mode (plain go test):\n%s",
-					what, root, indent(b.Err))
+				say("package %s does not build when instrumented, so %s tested in stress mode (plain go test):\n%s",
+					b.ImportPath, what, indent(b.Err))
 				stress[root] = true
 				for _, q := range append([]*instrument.Package{}, ov.Packages...) {
 					if q.Root == root {

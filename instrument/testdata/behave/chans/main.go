@@ -35,6 +35,10 @@ func pair() (chan<- int, int) { return results, 7 }
 
 var results = make(chan int, 10)
 
+type flag bool
+
+func sendFlag(f flag, ch chan<- flag) { ch <- f }
+
 func main() {
 	ch := make(chan int, 3)
 	ch <- 1
@@ -111,6 +115,9 @@ loop:
 		results <- a + b
 	}(x, <-results)
 	fmt.Println("literal", <-results, line())
+	flags := make(chan flag)
+	go sendFlag(x == 100, flags)
+	fmt.Println("untyped argument", <-flags)
 	go func(ch chan<- int, v int) { ch <- v }(pair())
 	fmt.Println("multi-value", <-results)
 	go close(done)

@@ -1,15 +1,21 @@
 // Package nobuild is a test fixture of lockcheck test: it builds, but not
-// once instrumented (a go statement's untyped boolean argument becomes a
-// bool temporary, which the named parameter type does not accept).
+// once instrumented (a goto to a labelled select: the rewritten select's
+// label is inside a block, where a goto cannot jump).
 package nobuild
 
-type flag bool
-
-func set(f flag, done chan<- flag) { done <- f }
-
-// Equal reports a == b, computed in a goroutine.
-func Equal(a, b int) bool {
-	done := make(chan flag)
-	go set(a == b, done)
-	return bool(<-done)
+// Poll reports whether a value is ready on ch, trying twice.
+func Poll(ch chan int) bool {
+	tries := 0
+	goto poll
+poll:
+	select {
+	case <-ch:
+		return true
+	default:
+		tries++
+		if tries < 2 {
+			goto poll
+		}
+	}
+	return false
 }
