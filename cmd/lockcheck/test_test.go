@@ -48,7 +48,10 @@ func TestParseTestArgs(t *testing.T) {
 			t.Errorf("%q: got goArgs %q patterns %q listArgs %q replay %q list %v", tc.args, got.goArgs, pats, got.listArgs, got.replay, got.list)
 		}
 	}
-	for _, bad := range [][]string{{"-replay"}, {"-overlay=x.json", "p"}} {
+	if a, err := parseTestArgs([]string{"-C", "sub", "-v", "."}); err != nil || a.dir != "sub" || !reflect.DeepEqual(a.goArgs, []string{"-v", "."}) {
+		t.Errorf("-C: %+v %v", a, err)
+	}
+	for _, bad := range [][]string{{"-replay"}, {"-overlay=x.json", "p"}, {"-C"}} {
 		if _, err := parseTestArgs(bad); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
