@@ -203,7 +203,7 @@ func Prepare(ctx context.Context, cfg Config) (*Overlay, error) {
 		}
 		switch {
 		case p.Standard, p.Goroot, p.Error != nil, excluded(bp), p.Dir == "",
-			p.ForTest != "" && excluded(p.ForTest), // the harness's own tests
+			p.ForTest != "" && excluded(p.ForTest),                       // the harness's own tests
 			p.Name == "main" && strings.HasSuffix(p.ImportPath, ".test"): // the generated test main
 			continue
 		}
