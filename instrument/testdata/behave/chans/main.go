@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/lockcheck/lockcheck/instrument/testdata/behave/chans/helper"
 )
 
 // line is the line it is called from: the instrumented build must report
@@ -157,5 +159,8 @@ loop:
 	case <-tctx.Done():
 		fmt.Println("timeout", tctx.Err())
 	}
+	readers := helper.Readers()
+	readers <- helper.Reader("element type named through an added import")
+	fmt.Println(readers != nil, len(readers))
 	fmt.Println("end", line())
 }
