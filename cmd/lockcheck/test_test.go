@@ -105,3 +105,25 @@ func TestTestCommand(t *testing.T) {
 		t.Errorf("a failing test: exit %d, want 1\n%s%s", code, stdout.String(), stderr.String())
 	}
 }
+
+// TestTestCommandCgo: a package that uses cgo is instrumented anyway and
+// registered with the problem, which lockcheck test names at file:line.
+func TestTestCommandCgo(t *testing.T) {
+	out, err := exec.Command("go", "env", "CGO_ENABLED").Output()
+	if err != nil || strings.TrimSpace(string(out)) != "1" {
+		t.Skip("cgo is not enabled")
+	}
+	if _, err := exec.LookPath("gcc"); err != nil {
+		t.Skip("no C compiler")
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"test", "-count=1", "-v", "./testdata/ctl/cgolock"}, &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "--- PASS: TestRegisteredWithCgo") {
+		t.Errorf("stdout:\n%s", stdout.String())
+	}
+	if !strings.Contains(stderr.String(), `cgolock.go:7: uses cgo (import "C")`) {
+		t.Errorf("stderr:\n%s", stderr.String())
+	}
+}
