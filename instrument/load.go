@@ -260,11 +260,17 @@ func Prepare(ctx context.Context, cfg Config) (*Overlay, error) {
 		return nil, ErrNothing
 	}
 	sort.Slice(o.Packages, func(i, j int) bool { return o.Packages[i].ImportPath < o.Packages[j].ImportPath })
+	kept := o.Packages[:0]
 	for _, pk := range o.Packages {
+		if len(pk.Files) == 0 {
+			continue // e.g. the "package" of a directory with external tests only
+		}
 		if err := o.register(pk); err != nil {
 			return nil, err
 		}
+		kept = append(kept, pk)
 	}
+	o.Packages = kept
 	schedDir := ""
 	if s := byID[SchedPath]; s != nil {
 		schedDir = s.Dir
