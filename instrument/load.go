@@ -356,7 +356,11 @@ func (o *Overlay) rewritePackage(p *listed, pk *Package, files []string, done ma
 			continue
 		}
 		done[name] = true
-		res, err := File(fset, af, srcs[af], info, name)
+		opts := Options{Filename: name}
+		if p.Module != nil {
+			opts.GoVersion = p.Module.GoVersion
+		}
+		res, err := File(fset, af, srcs[af], info, opts)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"go/ast"
+	"go/build/constraint"
 	"go/token"
 	"go/types"
+	"go/version"
 	"sort"
 	"strconv"
 	"strings"
@@ -58,21 +60,33 @@ type Result struct {
 	Problems []Problem // what the scheduler cannot control, in source order
 }
 
+// Options tune File.
+type Options struct {
+	// Filename is the name written into the //line directives that keep
+	// positions pointing at the original source (usually the file's
+	// absolute path); "" uses the name recorded in the file set.
+	Filename string
+	// GoVersion is the language version of the file's module, as in go.mod
+	// ("1.16"); "" means the current one. Before 1.23 a range over a channel
+	// is rewritten without range-over-func, and before 1.21 (generics need
+	// 1.18) a changed file gets a go1.21 build constraint, which raises its
+	// language version without changing its loop variables' semantics.
+	GoVersion string
+}
+
 // File rewrites one parsed Go file so that every synchronisation point calls
 // the controlled scheduler (see the package documentation for the list).
 // src is the text f was parsed from; info holds the type information of f's
 // package (Types, Uses, Defs and Selections are read); it may be nil or
-// partial, in which case rewrites that need types are left out. filename is
-// the name written into the //line directives that keep positions pointing
-// at the original source (usually the file's absolute path); "" uses the
-// name recorded in fset.
+// partial, in which case rewrites that need types are left out.
 //
 // File never panics on a syntax tree produced by go/parser from src.
-func File(fset *token.FileSet, f *ast.File, src []byte, info *types.Info, filename string) (*Result, error) {
+func File(fset *token.FileSet, f *ast.File, src []byte, info *types.Info, opts Options) (*Result, error) {
 	tf := fset.File(f.Package)
 	if tf == nil || tf.Size() != len(src) {
 		return nil, ErrNoPosition
 	}
+	filename := opts.Filename
 	if filename == "" {
 		filename = tf.Name()
 	}
@@ -80,6 +94,11 @@ func File(fset *token.FileSet, f *ast.File, src []byte, info *types.Info, filena
 		info = &types.Info{}
 	}
 	r := &rewriter{fset: fset, tf: tf, src: src, info: info, filename: filename, file: f}
+	if v := opts.GoVersion; v != "" {
+		v = "go" + strings.TrimPrefix(v, "go")
+		r.oldRange = version.Compare(v, "go1.23") < 0
+		r.upgrade = version.Compare(v, "go1.21") < 0
+	}
 	r.walk()
 	r.checkComments()
 	out := r.assemble()
@@ -102,6 +121,8 @@ type rewriter struct {
 	info     *types.Info
 	filename string
 	file     *ast.File
+	oldRange bool // no range over functions: before go1.23
+	upgrade  bool // generics need a newer language version: before go1.21
 
 	edits     []edit
 	n         int // counter for temporaries
@@ -264,6 +285,9 @@ func (r *rewriter) assemble() []byte {
 		r.edits = append(r.edits, edit{r.off(r.file.Name.End()), r.off(r.file.Name.End()), imp})
 	}
 	var out bytes.Buffer
+	if r.upgrade && r.changed && !r.constrain() {
+		out.WriteString("//go:build go1.21\n\n")
+	}
 	fmt.Fprintf(&out, "//line %s:1:1\n", r.filename)
 	out.WriteString(r.text(0, len(r.src)))
 	if len(r.gosched) > 0 {
@@ -316,7 +340,11 @@ func (r *rewriter) post(n, parent ast.Node) {
 		}
 	case *ast.RangeStmt:
 		if r.isChan(n.X) {
-			r.wrap(n.X, r.sched("Range")+"(", n.X)
+			if r.oldRange {
+				r.rangeLoop(n, parent)
+			} else {
+				r.wrap(n.X, r.sched("Range")+"(", n.X)
+			}
 		}
 	case *ast.CallExpr:
 		r.call(n)
@@ -989,4 +1017,88 @@ func mayBeUntyped(e ast.Expr) bool {
 		return e.Op == token.NOT
 	}
 	return false
+}
+
+// rangeLoop rewrites a range over a channel for a language version without
+// range over functions; the channel is evaluated once, as range does:
+//
+//	L: for v := range ch {  →  { _lc0 := ch; L: for v, _lc1 := sched.Recv2(_lc0); _lc1; v, _lc1 = sched.Recv2(_lc0) {
+//
+// (before go1.22 the range variable is one variable for the whole loop, as
+// here). for v = range ch assigns v at the top of the body from a
+// temporary, and for range ch receives into _.
+func (r *rewriter) rangeLoop(n *ast.RangeStmt, parent ast.Node) {
+	start, label := n.Pos(), ""
+	if l, isLabel := parent.(*ast.LabeledStmt); isLabel && l.Stmt == n {
+		start = l.Pos()
+		label = r.text(r.off(l.Pos()), r.off(l.Colon)+1) + " "
+	}
+	ch, ok := r.tmp(), r.tmp()
+	b := r.newBuilder(r.off(start))
+	lhs, assign := "_", ""
+	if n.Key != nil {
+		if id, isID := n.Key.(*ast.Ident); isID && n.Tok == token.DEFINE {
+			lhs = id.Name
+		} else if n.Tok == token.ASSIGN {
+			lhs = r.tmp()
+			assign = " " + r.nodeText(n.Key) + " = " + lhs + ";"
+		}
+	}
+	b.str("{ " + ch + " := ")
+	b.node(n.X)
+	b.str("; ")
+	b.sync(r.off(n.For))
+	recv := r.sched("Recv2") + "(" + ch + ")"
+	b.str(label + "for " + lhs + ", " + ok + " := " + recv + "; " + ok + "; " + lhs + ", " + ok + " = " + recv + " ")
+	lb := r.off(n.Body.Lbrace)
+	b.src(lb, lb+1)
+	b.str(assign)
+	b.src(lb+1, r.off(n.Body.End()))
+	b.str(" }")
+	r.replace(start, n.Body.End(), b.done(r.off(n.Body.End())))
+}
+
+// constrain adds go1.21 to the file's build constraint, on its line, and
+// reports whether the file had one.
+func (r *rewriter) constrain() bool {
+	var plus []*ast.Comment
+	for _, g := range r.file.Comments {
+		if g.Pos() >= r.file.Package {
+			break
+		}
+		for _, c := range g.List {
+			switch {
+			case constraint.IsGoBuild(c.Text):
+				if x, err := constraint.Parse(c.Text); err == nil {
+					r.edits = append(r.edits, edit{r.off(c.Pos()), r.off(c.End()), "//go:build " + and121(x)})
+					return true
+				}
+			case constraint.IsPlusBuild(c.Text):
+				plus = append(plus, c)
+			}
+		}
+	}
+	if len(plus) == 0 {
+		return false
+	}
+	// Only // +build lines: they become one //go:build line on the first's
+	// line (a //go:build line makes go ignore the others).
+	var x constraint.Expr
+	for _, c := range plus {
+		y, err := constraint.Parse(c.Text)
+		if err != nil {
+			return false
+		}
+		if x == nil {
+			x = y
+		} else {
+			x = &constraint.AndExpr{X: x, Y: y}
+		}
+	}
+	r.edits = append(r.edits, edit{r.off(plus[0].Pos()), r.off(plus[0].End()), "//go:build " + and121(x)})
+	return true
+}
+
+func and121(x constraint.Expr) string {
+	return (&constraint.AndExpr{X: x, Y: &constraint.TagExpr{Tag: "go1.21"}}).String()
 }
