@@ -22,8 +22,10 @@ var controlledBuild bool
 func Enabled() bool { return controlledBuild }
 
 // Go is a go statement: inside a run, called from a managed goroutine, it
-// starts f as a new managed goroutine (the next id) and is a scheduling
-// point; otherwise it is a plain `go f()`.
+// starts f as a new managed goroutine (the next id), which runs at once up
+// to its first scheduling point (the code before it is local, so this loses
+// no interleaving; starting is not a step); otherwise it is a plain
+// `go f()`.
 func Go(f func()) {
 	if g := core.Me(); g != nil {
 		g.Go(f)

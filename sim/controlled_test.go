@@ -162,6 +162,52 @@ func (l panicRelease) Release() error {
 	return nil
 }
 
+// casSpinLock is a correct spin lock on compare-and-swap.
+type casSpinLock struct{ v schedatomic.Int32 }
+
+func (l *casSpinLock) Acquire() {
+	for !l.v.CompareAndSwap(0, 1) {
+		sched.Gosched()
+	}
+}
+
+func (l *casSpinLock) TryAcquire() bool { return l.v.CompareAndSwap(0, 1) }
+
+func (l *casSpinLock) Release() error {
+	if !l.v.CompareAndSwap(1, 0) {
+		return errUnlocked
+	}
+	return nil
+}
+
+// ctlMutex is sched's sync.Mutex, whose release of an unlocked lock is a
+// fatal error, as sync.Mutex's is.
+type ctlMutex struct{ mu schedsync.Mutex }
+
+func (l *ctlMutex) Acquire()         { l.mu.Lock() }
+func (l *ctlMutex) TryAcquire() bool { return l.mu.TryLock() }
+func (l *ctlMutex) Release() error   { l.mu.Unlock(); return nil }
+
+// sleepyLock is correct, but its operations sleep (on virtual time), some
+// while waiters are parked on a held lock.
+type sleepyLock struct{ ctlChanLock }
+
+func (l *sleepyLock) Acquire() {
+	schedtime.Sleep(time.Millisecond)
+	l.ctlChanLock.Acquire()
+	schedtime.Sleep(2 * time.Millisecond)
+}
+
+func (l *sleepyLock) TryAcquire() bool {
+	schedtime.Sleep(3 * time.Millisecond)
+	return l.ctlChanLock.TryAcquire()
+}
+
+func (l *sleepyLock) Release() error {
+	schedtime.Sleep(time.Millisecond)
+	return l.ctlChanLock.Release()
+}
+
 // condLock is a correct lock on sched's mutex and condition variable.
 type condLock struct {
 	mu   schedsync.Mutex
@@ -252,9 +298,13 @@ func TestControlledCatches(t *testing.T) {
 		{"livelock", func() Lock { return spinForever{make(ctlChanLock, 1)} }, Stuck, "livelock", []Option{WithClients(1, 1)}},
 		{"panic", func() Lock { return panicRelease{make(ctlChanLock, 1)} }, Contract, "panicked", nil},
 	}
+	seeds := uint64(3) // LOCKCHECK_SOAK=1: 20, as issue 11 asks
+	if os.Getenv("LOCKCHECK_SOAK") != "" {
+		seeds = 20
+	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			for seed := uint64(1); seed <= 3; seed++ {
+			for seed := uint64(1); seed <= seeds; seed++ {
 				rep := controlledRun(t, c.new, seed, c.opts...)
 				f := rep.Failure
 				if f == nil {
@@ -285,18 +335,29 @@ func TestControlledPasses(t *testing.T) {
 	cases := []struct {
 		name string
 		new  func() Lock
+		opts []Option
 	}{
-		{"channel lock", func() Lock { return make(ctlChanLock, 1) }},
-		{"mutex and condition variable", newCondLock},
+		{"channel lock", func() Lock { return make(ctlChanLock, 1) }, nil},
+		{"mutex and condition variable", newCondLock, nil},
+		{"spin lock on compare-and-swap", func() Lock { return new(casSpinLock) }, nil},
+		{"sync.Mutex without unlocked releases", func() Lock { return new(ctlMutex) }, []Option{WithoutUnlockedRelease()}},
+		{"slow lock (virtual sleeps)", func() Lock { return &sleepyLock{make(ctlChanLock, 1)} }, nil},
+	}
+	// LOCKCHECK_SOAK=1: 20 searches of each, as issue 11 asks.
+	seeds := uint64(1)
+	if os.Getenv("LOCKCHECK_SOAK") != "" {
+		seeds = 20
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			rep := controlledRun(t, c.new, 1, WithDuration(time.Second))
-			if rep.Failure != nil {
-				t.Fatalf("false alarm on a correct lock:\n%v", rep.Failure)
-			}
-			if rep.Histories == 0 {
-				t.Fatal("no history checked")
+			for seed := uint64(1); seed <= seeds; seed++ {
+				rep := controlledRun(t, c.new, seed, append([]Option{WithDuration(time.Second)}, c.opts...)...)
+				if rep.Failure != nil {
+					t.Fatalf("seed %d: false alarm on a correct lock:\n%v", seed, rep.Failure)
+				}
+				if rep.Histories == 0 {
+					t.Fatal("no history checked")
+				}
 			}
 		})
 	}
@@ -432,4 +493,20 @@ func TestReplayCommand(t *testing.T) {
 // correct lock.
 func TestCheckControlled(t *testing.T) {
 	Check(t, func() Lock { return make(ctlChanLock, 1) }, withControlled(), WithDuration(300*time.Millisecond))
+}
+
+// TestRunControlled: Run, whose Target gives each client a lock, runs in
+// controlled mode too; with no test name, its replay command selects no
+// test.
+func TestRunControlled(t *testing.T) {
+	rep, err := Run(func() (Target, error) { return shared{new(ctsLock)}, nil }, withControlled(), WithSeed(1), WithShrinkTime(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	removeHTML(t, rep)
+	if rep.Mode != "controlled" || rep.Failure == nil || rep.Failure.Kind != Violation ||
+		!strings.HasPrefix(rep.Failure.Replay, "go run github.com/lockcheck/lockcheck/cmd/lockcheck test -replay=") ||
+		strings.Contains(rep.Failure.Replay, " -run ") || !strings.HasSuffix(rep.Failure.Replay, " ./sim") {
+		t.Fatalf("mode %q, failure:\n%v", rep.Mode, rep.Failure)
+	}
 }

@@ -369,9 +369,10 @@ func runSearch(tb rapid.TB, newTarget func() (Target, error), opts []Option) (*R
 	if err != nil {
 		return nil, fmt.Errorf("sim: making the target: %w", err)
 	}
-	s.kinds = offered(probe.Client(0))
-	controlled, reason := chooseMode(cfg, probe.Client(0))
-	s.fp = fingerprint(probe.Client(0))
+	c0 := probe.Client(0) // the harness asks each client once
+	s.kinds = offered(c0)
+	controlled, reason := chooseMode(cfg, c0)
+	s.fp = fingerprint(c0)
 	_ = probe.Close()
 	s.rep.Mode, s.rep.ModeReason = "stress", reason
 	if cfg.replay != "" {
