@@ -604,6 +604,7 @@ type BuildError struct {
 	Err        string // the compiler's messages (file:line: …)
 }
 
+// Error names the package and gives the compiler's messages.
 func (e *BuildError) Error() string {
 	return e.ImportPath + " does not build when instrumented:\n" + e.Err
 }
