@@ -77,10 +77,10 @@ func ExamplePrepare() {
 		return
 	}
 	defer ov.Close()
+	// go test with ov.Flags() would now run the tests instrumented.
 	for _, p := range ov.Packages {
 		fmt.Println(p.ImportPath, len(p.Files), "files", p.Problems)
 	}
-	// go test with ov.Flags() now runs the tests instrumented.
 	// Output:
 	// github.com/lockcheck/lockcheck/cmd/lockcheck/testdata/ctl/sys 1 files [sys.go:19: calls syscall.Getpid (a system call the scheduler cannot see)]
 	// github.com/lockcheck/lockcheck/cmd/lockcheck/testdata/ctl/sys_test 1 files []
