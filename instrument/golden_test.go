@@ -73,15 +73,22 @@ func TestGolden(t *testing.T) {
 }
 
 // TestPlusBuild: a file of a module of before generics with only // +build
-// lines gets one //go:build line with go1.21 added, on the first's line.
+// lines gets one //go:build line with go1.21 added, on the first's line;
+// the other // +build lines become empty comments.
 func TestPlusBuild(t *testing.T) {
-	src := "// +build linux\n// +build amd64\n\npackage p\n\nfunc f(ch chan int) { ch <- 1 }\n"
-	res, err := instrument.SourceOptions([]byte(src), instrument.Options{Filename: "p.go", GoVersion: "1.16"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(string(res.Source), "\n")
-	if len(lines) < 5 || lines[1] != "//go:build linux && amd64 && go1.21" || lines[2] != "// +build amd64" {
-		t.Errorf("got:\n%s", res.Source)
+	for _, tc := range []struct{ src, line1, line2 string }{
+		{"// +build linux\n// +build amd64\n\npackage p\n\nfunc f(ch chan int) { ch <- 1 }\n",
+			"//go:build linux && amd64 && go1.21", "//"},
+		{"//go:build linux\n// +build linux\n\npackage p\n\nfunc f(ch chan int) { ch <- 1 }\n",
+			"//go:build linux && go1.21", "//"},
+	} {
+		res, err := instrument.SourceOptions([]byte(tc.src), instrument.Options{Filename: "p.go", GoVersion: "1.16"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(string(res.Source), "\n")
+		if len(lines) < 5 || lines[1] != tc.line1 || lines[2] != tc.line2 {
+			t.Errorf("got:\n%s", res.Source)
+		}
 	}
 }

@@ -1059,30 +1059,40 @@ func (r *rewriter) rangeLoop(n *ast.RangeStmt, parent ast.Node) {
 }
 
 // constrain adds go1.21 to the file's build constraint, on its line, and
-// reports whether the file had one.
+// reports whether the file had one. // +build lines become empty comments
+// (a //go:build line makes go ignore them, but vet checks that they agree).
 func (r *rewriter) constrain() bool {
 	var plus []*ast.Comment
+	var goBuild *ast.Comment
 	for _, g := range r.file.Comments {
 		if g.Pos() >= r.file.Package {
 			break
 		}
 		for _, c := range g.List {
 			switch {
-			case constraint.IsGoBuild(c.Text):
-				if x, err := constraint.Parse(c.Text); err == nil {
-					r.edits = append(r.edits, edit{r.off(c.Pos()), r.off(c.End()), "//go:build " + and121(x)})
-					return true
-				}
+			case constraint.IsGoBuild(c.Text) && goBuild == nil:
+				goBuild = c
 			case constraint.IsPlusBuild(c.Text):
 				plus = append(plus, c)
 			}
 		}
 	}
+	if goBuild != nil {
+		x, err := constraint.Parse(goBuild.Text)
+		if err != nil {
+			return false
+		}
+		r.edits = append(r.edits, edit{r.off(goBuild.Pos()), r.off(goBuild.End()), "//go:build " + and121(x)})
+		for _, c := range plus {
+			r.edits = append(r.edits, edit{r.off(c.Pos()), r.off(c.End()), "//"})
+		}
+		return true
+	}
 	if len(plus) == 0 {
 		return false
 	}
 	// Only // +build lines: they become one //go:build line on the first's
-	// line (a //go:build line makes go ignore the others).
+	// line, and empty comments.
 	var x constraint.Expr
 	for _, c := range plus {
 		y, err := constraint.Parse(c.Text)
@@ -1096,6 +1106,9 @@ func (r *rewriter) constrain() bool {
 		}
 	}
 	r.edits = append(r.edits, edit{r.off(plus[0].Pos()), r.off(plus[0].End()), "//go:build " + and121(x)})
+	for _, c := range plus[1:] {
+		r.edits = append(r.edits, edit{r.off(c.Pos()), r.off(c.End()), "//"})
+	}
 	return true
 }
 
