@@ -373,6 +373,31 @@ func (r *rewriter) isChan(x ast.Expr) bool {
 	if t == nil {
 		return false
 	}
+	return isChanType(t, 0)
+}
+
+// isChanType reports whether t is a channel type, or a type parameter
+// whose constraint admits only channel types (its core type is a channel).
+func isChanType(t types.Type, depth int) bool {
+	if tp, ok := t.(*types.TypeParam); ok && depth < 10 {
+		iface, ok := tp.Constraint().Underlying().(*types.Interface)
+		if !ok || iface.NumEmbeddeds() == 0 {
+			return false
+		}
+		for i := 0; i < iface.NumEmbeddeds(); i++ {
+			e := iface.EmbeddedType(i)
+			if u, ok := e.(*types.Union); ok {
+				for j := 0; j < u.Len(); j++ {
+					if !isChanType(u.Term(j).Type(), depth+1) {
+						return false
+					}
+				}
+			} else if !isChanType(e, depth+1) {
+				return false
+			}
+		}
+		return true
+	}
 	_, ok := t.Underlying().(*types.Chan)
 	return ok
 }
