@@ -353,7 +353,7 @@ func (r *rewriter) post(n, parent ast.Node) {
 	case *ast.Ident:
 		r.ident(n)
 	case *ast.SelectStmt:
-		r.selectStmt(n, parent)
+		r.selectStmt(n)
 	case *ast.GoStmt:
 		r.goStmt(n)
 	}
@@ -586,28 +586,28 @@ func syncPointer(t types.Type) string {
 	return ""
 }
 
-// selectStmt rewrites a select into case constructors, sched.Select and a
-// switch on the chosen index (see the package documentation). A labelled
-// select keeps its label on the switch, so "break L" still works.
-func (r *rewriter) selectStmt(s *ast.SelectStmt, parent ast.Node) {
-	start := s.Pos()
-	label := ""
-	if l, ok := parent.(*ast.LabeledStmt); ok && l.Stmt == s {
-		start = l.Pos()
-		label = r.text(r.off(l.Pos()), r.off(l.Colon)+1) + " "
-	}
-	b := r.newBuilder(r.off(start))
+// selectStmt rewrites a select into one switch statement whose init
+// statement builds the cases (a parallel assignment evaluates its calls
+// left to right: the channel operands and send values in source order, as
+// select does on entry) and whose tag is sched.Select:
+//
+//	switch _lc0, _lc1 := sched.OnRecv(a), sched.OnSend(b, x); sched.Select(false, _lc0, _lc1) {
+//
+// A switch keeps the meaning of break, and a label of the select labels
+// the switch, for break and goto alike.
+func (r *rewriter) selectStmt(s *ast.SelectStmt) {
+	b := r.newBuilder(r.off(s.Pos()))
 	if len(s.Body.List) == 0 {
-		b.str(label + r.sched("Select") + "(false)")
-		r.replace(start, s.End(), b.done(r.off(s.End())))
+		b.str(r.sched("Select") + "(false)")
+		r.replace(s.Pos(), s.End(), b.done(r.off(s.End())))
 		return
 	}
-	b.str("{ ")
 	type clause struct {
 		cc   *ast.CommClause
 		name string
 	}
 	var cases []clause
+	var names []string
 	hasDefault := false
 	for _, st := range s.Body.List {
 		cc, ok := st.(*ast.CommClause)
@@ -621,26 +621,39 @@ func (r *rewriter) selectStmt(s *ast.SelectStmt, parent ast.Node) {
 		}
 		name := r.tmp()
 		cases = append(cases, clause{cc, name})
-		b.str(name + " := ")
-		switch c := cc.Comm.(type) {
-		case *ast.SendStmt:
-			b.str(r.sched("OnSend") + r.sendTypeArg(c) + "(")
-			b.inline(c.Chan)
-			b.str(", ")
-			b.inline(c.Value)
-			b.str("); ")
-		default:
-			b.str(r.sched("OnRecv") + "(")
-			b.inline(recvChan(cc.Comm))
-			b.str("); ")
+		names = append(names, name)
+	}
+	b.str("switch ")
+	if len(names) > 0 {
+		b.str(strings.Join(names, ", ") + " := ")
+		first := true
+		for _, c := range cases {
+			if c.name == "" {
+				continue
+			}
+			if !first {
+				b.str(", ")
+			}
+			first = false
+			switch comm := c.cc.Comm.(type) {
+			case *ast.SendStmt:
+				b.str(r.sched("OnSend") + r.sendTypeArg(comm) + "(")
+				b.inline(comm.Chan)
+				b.str(", ")
+				b.inline(comm.Value)
+				b.str(")")
+			default:
+				b.str(r.sched("OnRecv") + "(")
+				b.inline(recvChan(c.cc.Comm))
+				b.str(")")
+			}
 		}
+		b.str("; ")
 	}
 	b.sync(r.off(s.Select))
-	b.str(label + "switch " + r.sched("Select") + "(" + strconv.FormatBool(hasDefault))
-	for _, c := range cases {
-		if c.name != "" {
-			b.str(", " + c.name)
-		}
+	b.str(r.sched("Select") + "(" + strconv.FormatBool(hasDefault))
+	for _, n := range names {
+		b.str(", " + n)
 	}
 	b.str(") ")
 	at := r.off(s.Body.Lbrace)
@@ -668,8 +681,7 @@ func (r *rewriter) selectStmt(s *ast.SelectStmt, parent ast.Node) {
 		at = r.off(cc.End())
 	}
 	b.src(at, r.off(s.Body.Rbrace)+1)
-	b.str(" }")
-	r.replace(start, s.End(), b.done(r.off(s.End())))
+	r.replace(s.Pos(), s.End(), b.done(r.off(s.End())))
 }
 
 // recvChan is the channel operand of a receive communication clause.

@@ -97,6 +97,20 @@ loop:
 	}
 	fmt.Println("labelled break", n, line())
 
+	tries := 0
+	goto poll
+poll:
+	select {
+	case x := <-nothing:
+		fmt.Println("impossible", x)
+	default:
+		tries++
+		if tries < 3 {
+			goto poll
+		}
+	}
+	fmt.Println("goto a labelled select", tries, line())
+
 	// go statements evaluate the function value and arguments at once.
 	c := &counter{n: 10}
 	x := 1

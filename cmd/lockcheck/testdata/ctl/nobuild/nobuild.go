@@ -1,21 +1,23 @@
 // Package nobuild is a test fixture of lockcheck test: it builds, but not
-// once instrumented (a goto to a labelled select: the rewritten select's
-// label is inside a block, where a goto cannot jump).
+// once instrumented. Its layout assertion is an unsafe trick: it holds for
+// sync/atomic's Int32 (4 bytes), not for the scheduler's replacement.
 package nobuild
 
-// Poll reports whether a value is ready on ch, trying twice.
-func Poll(ch chan int) bool {
-	tries := 0
-	goto poll
-poll:
-	select {
-	case <-ch:
-		return true
-	default:
-		tries++
-		if tries < 2 {
-			goto poll
-		}
-	}
-	return false
+import (
+	"sync/atomic"
+	"unsafe"
+)
+
+// word is a state and a counter that must share one 64-bit word.
+type word struct {
+	state atomic.Int32
+	count uint32
 }
+
+var _ [8 - unsafe.Sizeof(word{})]byte // compile-time: word is at most 8 bytes
+
+// Flag is set once.
+type Flag struct{ w word }
+
+// Set sets the flag and reports whether it was clear.
+func (f *Flag) Set() bool { return f.w.state.CompareAndSwap(0, 1) }
