@@ -7,7 +7,10 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/lockcheck/lockcheck/instrument"
 )
@@ -196,7 +199,10 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 	if t.hasRepl {
 		env = append(env, "LOCKCHECK_REPLAY="+t.replay)
 	}
-	ctx := context.Background()
+	// An interrupt stops the go commands (go test gets it too, from the
+	// terminal) and lets the temporary files be removed.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	cfg := instrument.Config{Dir: t.dir, BuildFlags: t.listArgs, Patterns: patterns, Env: os.Environ()}
 	say := func(format string, args ...any) { fmt.Fprintf(stderr, "lockcheck test: "+format+"\n", args...) }
 
@@ -311,9 +317,10 @@ func goTest(ctx context.Context, dir string, args []string, ov *instrument.Overl
 		cmdArgs = append(cmdArgs, ov.Flags()...)
 	}
 	cmd := exec.CommandContext(ctx, "go", append(cmdArgs, args...)...)
+	ownGroup(cmd)
+	cmd.WaitDelay = 10 * time.Second
 	cmd.Dir = dir
 	cmd.Env = env
-	cmd.Stdin = os.Stdin
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	err := cmd.Run()
 	var ee *exec.ExitError
