@@ -141,8 +141,8 @@ func parseTestArgs(args []string) (*testArgs, error) {
 		if listFlags[name] {
 			t.listArgs = append(t.listArgs, group...)
 		}
-		if name == "overlay" {
-			return nil, errors.New("-overlay cannot be combined with instrumentation (lockcheck test writes its own)")
+		if name == "overlay" || name == "modfile" {
+			return nil, fmt.Errorf("-%s cannot be combined with instrumentation (lockcheck test writes its own)", name)
 		}
 	}
 	return t, nil

@@ -51,7 +51,7 @@ func TestParseTestArgs(t *testing.T) {
 	if a, err := parseTestArgs([]string{"-C", "sub", "-v", "."}); err != nil || a.dir != "sub" || !reflect.DeepEqual(a.goArgs, []string{"-v", "."}) {
 		t.Errorf("-C: %+v %v", a, err)
 	}
-	for _, bad := range [][]string{{"-replay"}, {"-overlay=x.json", "p"}, {"-C"}} {
+	for _, bad := range [][]string{{"-replay"}, {"-overlay=x.json", "p"}, {"-modfile", "x.mod"}, {"-C"}} {
 		if _, err := parseTestArgs(bad); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
