@@ -31,7 +31,8 @@ lockcheck flags (one or two dashes):
 
 Every other flag and argument goes to go test unchanged (-run, -count, -race,
 -v, -timeout, -tags …; the build flags also apply to listing the packages),
-except -C DIR, which makes lockcheck run its go commands in DIR.
+except -C DIR, which makes lockcheck run its go commands in DIR; -overlay and
+-modfile are lockcheck test's own.
 
 A package that does not build once instrumented is named with the compiler's
 messages and tested in stress mode (plain go test). What the scheduler cannot

@@ -127,3 +127,14 @@ func TestTestCommandCgo(t *testing.T) {
 		t.Errorf("stderr:\n%s", stderr.String())
 	}
 }
+
+func TestTestUsage(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"test", "-h"}, &stdout, &stderr); code != exitOK || !strings.Contains(stdout.String(), "usage: lockcheck test") {
+		t.Errorf("-h: exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
+	stdout.Reset()
+	if code := run([]string{"test", "-replay"}, &stdout, &stderr); code != exitBadUse || !strings.Contains(stderr.String(), "-replay needs a value") {
+		t.Errorf("-replay without a token: exit %d\n%s", code, stderr.String())
+	}
+}
