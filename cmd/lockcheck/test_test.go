@@ -97,6 +97,15 @@ func TestTestCommand(t *testing.T) {
 		}
 	}
 
+	// Files named on the command line make a package of their own, which
+	// is instrumented and registered too.
+	stdout.Reset()
+	stderr.Reset()
+	if code := run([]string{"test", "-count=1", "-run", "TestInstrumented",
+		"./testdata/ctl/spin/spin.go", "./testdata/ctl/spin/spin_test.go"}, &stdout, &stderr); code != exitOK {
+		t.Errorf("files: exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
+
 	// go test's exit status comes through.
 	t.Setenv("LOCKCHECK_E2E_FAIL", "1")
 	stdout.Reset()
