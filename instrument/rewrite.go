@@ -122,15 +122,15 @@ type edit struct {
 }
 
 type rewriter struct {
-	fset     *token.FileSet
-	tf       *token.File
-	src      []byte
-	info     *types.Info
-	filename string
-	file     *ast.File
+	fset      *token.FileSet
+	tf        *token.File
+	src       []byte
+	info      *types.Info
+	filename  string
+	file      *ast.File
 	appendSrc string
-	oldRange bool // no range over functions: before go1.23
-	upgrade  bool // generics need a newer language version: before go1.21
+	oldRange  bool // no range over functions: before go1.23
+	upgrade   bool // generics need a newer language version: before go1.21
 
 	edits     []edit
 	n         int // counter for temporaries
