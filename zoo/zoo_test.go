@@ -144,8 +144,12 @@ func TestSoak(t *testing.T) {
 			var hist int
 			var elapsed time.Duration
 			counts := map[sim.FailureKind]int{}
+			var size sizes
+			mode := ""
 			for i := range runs {
 				rep := run(t, e)
+				mode = rep.Mode
+				size.add(rep.Failure)
 				hist += rep.Histories
 				elapsed += rep.Elapsed
 				counts[kindOf(rep)]++
@@ -170,8 +174,12 @@ func TestSoak(t *testing.T) {
 			if e.Correct {
 				verb = "passed"
 			}
-			t.Logf("SOAK %-22s %s %d/%d (outcomes %v; %d histories, %v in all)", e.Name, verb, good, runs, counts,
-				hist, elapsed.Round(time.Millisecond))
+			t.Logf("SOAK %-22s %s %d/%d (outcomes %v; %d histories, %v in all; mode %s)", e.Name, verb, good, runs, counts,
+				hist, elapsed.Round(time.Millisecond), mode)
+			if len(size.clients) > 0 {
+				t.Logf("SOAK %-22s counterexample: clients %s, preemptions %s (median/max)", e.Name,
+					medMax(size.clients), medMax(size.preemptions))
+			}
 		})
 	}
 }

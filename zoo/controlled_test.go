@@ -1,0 +1,56 @@
+package zoo_test
+
+import (
+	"encoding/base64"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/lockcheck/lockcheck/sim"
+)
+
+// replayToken finds the token in a replay command.
+var replayToken = regexp.MustCompile(`-replay=([A-Za-z0-9_-]+)`)
+
+// counterexample returns the size of a controlled failure's
+// counterexample: its clients, and the choices of its minimized schedule
+// that differ from the default rule (preemptions and select choices), read
+// from the replay token (its last line is the schedule, "v1-3g1-9c0").
+// ok is false for a failure with no replay command (stress mode).
+func counterexample(f *sim.Failure) (clients, preemptions int, ok bool) {
+	m := replayToken.FindStringSubmatch(f.Replay)
+	if m == nil {
+		return 0, 0, false
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(m[1])
+	if err != nil {
+		return 0, 0, false
+	}
+	lines := strings.Split(string(raw), "\n")
+	schedule := lines[len(lines)-1]
+	return len(f.Scenario.Clients), strings.Count(schedule, "-"), true
+}
+
+// sizes summarizes the counterexamples of a soak: median and maximum
+// clients and preemptions.
+type sizes struct{ clients, preemptions []int }
+
+func (s *sizes) add(f *sim.Failure) {
+	if f == nil {
+		return
+	}
+	if c, p, ok := counterexample(f); ok {
+		s.clients = append(s.clients, c)
+		s.preemptions = append(s.preemptions, p)
+	}
+}
+
+// medMax is "median/max" of xs, "-" when empty.
+func medMax(xs []int) string {
+	if len(xs) == 0 {
+		return "-"
+	}
+	ys := slices.Sorted(slices.Values(xs))
+	return strconv.Itoa(median(ys)) + "/" + strconv.Itoa(ys[len(ys)-1])
+}
