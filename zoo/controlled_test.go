@@ -2,12 +2,15 @@ package zoo_test
 
 import (
 	"encoding/base64"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"testing"
 
 	"github.com/lockcheck/lockcheck/sim"
+	"github.com/lockcheck/lockcheck/zoo"
 )
 
 // replayToken finds the token in a replay command.
@@ -53,4 +56,24 @@ func medMax(xs []int) string {
 	}
 	ys := slices.Sorted(slices.Values(xs))
 	return strconv.Itoa(median(ys)) + "/" + strconv.Itoa(ys[len(ys)-1])
+}
+
+// TestCheck, with LOCKCHECK_CHECK=1, checks every zoo lock (LOCKCHECK_ZOO
+// restricts them) with sim.Check and its default options, as a user's
+// test does: the correct locks pass, the broken ones fail with the report
+// a user sees. Under `lockcheck test` (controlled mode) a failure's report
+// ends with a `replay:` command that runs this test again on that lock
+// alone with LOCKCHECK_REPLAY set, which this test also runs for, so the
+// command replays the failure as it is printed. cmd/lockcheck's
+// TestControlledZoo runs it end to end.
+func TestCheck(t *testing.T) {
+	if os.Getenv("LOCKCHECK_CHECK") != "1" && os.Getenv("LOCKCHECK_REPLAY") == "" {
+		t.Skip("set LOCKCHECK_CHECK=1 to check the zoo's locks with sim.Check (the broken ones fail)")
+	}
+	for _, e := range zoo.All() {
+		if only := os.Getenv("LOCKCHECK_ZOO"); only != "" && !strings.Contains(","+only+",", ","+e.Name+",") {
+			continue
+		}
+		t.Run(e.Name, func(t *testing.T) { sim.Check(t, e.New, e.Options...) })
+	}
 }
