@@ -8,7 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/lockcheck/lockcheck/sched"
 	"github.com/lockcheck/lockcheck/sim"
 	"github.com/lockcheck/lockcheck/zoo"
 )
@@ -75,5 +77,40 @@ func TestCheck(t *testing.T) {
 			continue
 		}
 		t.Run(e.Name, func(t *testing.T) { sim.Check(t, e.New, e.Options...) })
+	}
+}
+
+// BenchmarkHistories measures the harness's rate on correct zoo locks
+// (`lock` and `channel`; LOCKCHECK_ZOO names others): histories and
+// operations checked per second of a 2 s search. Under a plain go test it
+// measures stress mode, under `lockcheck test` controlled mode, which the
+// sub-benchmark's name says, so that benchstat lines the two up:
+//
+//	go test -run '^$' -bench Histories ./zoo/
+//	go run ./cmd/lockcheck test -run '^$' -bench Histories ./zoo/
+func BenchmarkHistories(b *testing.B) {
+	mode := "stress"
+	if sched.Enabled() {
+		mode = "controlled"
+	}
+	only := os.Getenv("LOCKCHECK_ZOO")
+	if only == "" {
+		only = "lock,channel"
+	}
+	for _, e := range zoo.All() {
+		if !e.Correct || !strings.Contains(","+only+",", ","+e.Name+",") {
+			continue
+		}
+		b.Run(e.Name+"/mode="+mode, func(b *testing.B) {
+			for b.Loop() {
+				opts := append([]sim.Option{sim.WithDuration(2 * time.Second), sim.WithHTMLDir(b.TempDir())}, e.Options...)
+				rep, err := sim.RunLock(e.New, opts...)
+				if err != nil || rep.Failure != nil || rep.Mode != mode {
+					b.Fatal(err, rep.Failure, rep.Mode, rep.ModeReason)
+				}
+				b.ReportMetric(float64(rep.Histories)/rep.Elapsed.Seconds(), "histories/s")
+				b.ReportMetric(float64(rep.Operations)/rep.Elapsed.Seconds(), "ops/s")
+			}
+		})
 	}
 }
