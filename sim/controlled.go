@@ -71,6 +71,8 @@ type ctlState struct {
 	harness  map[int]bool // the scheduler's ids of the harness's goroutines
 	marker   schedatomic.Int64
 	marks    []markRec // the boundaries marked, in the order of their steps
+	satOut   *Failure  // a timed waiter sat out its bound on a free lock (see satOut)
+	excuse   []*slot   // the other clients' operations in flight then
 }
 
 // markRec is an operation boundary marked in a controlled run.
@@ -248,6 +250,9 @@ func (r *run) executeControlled(p plan) ([]history.Op, *Failure, *ctlRun, error)
 	if !r.ctl.stop.Load() {
 		stuck = r.controlledStuck(res)
 	}
+	if stuck == nil {
+		stuck = r.satOutFailure()
+	}
 	h, f := r.verdict(h, stuck)
 	cr := &ctlRun{schedule: res.Schedule, info: p.info, trace: res.Trace, harness: r.ctl.harness}
 	for _, m := range r.ctl.marks {
@@ -312,7 +317,7 @@ func (r *run) idle() []func() {
 			continue
 		}
 		k := c.cur.Load()
-		if k == 0 || !mayWait(&c.slots[k-1]) {
+		if k == 0 || !r.waitsForRelease(&c.slots[k-1]) {
 			return nil // a bounded operation waits: virtual time moves to its timer, else the run ends stuck
 		}
 	}
@@ -329,6 +334,71 @@ func (r *run) idle() []func() {
 	}
 	w.rescue = &r.harness.slots[r.harness.n.Load()]
 	return r.asHarness(func() { r.do(r.harness, Step{Kind: model.Release}, -1) })
+}
+
+// waitsForRelease reports whether, in a controlled run, the operation in
+// sl is an acquire that a release lets proceed: one that may wait for ever
+// (mayWait), or a timed or cancellable one with virtual time left. When
+// every running client is in such an operation, the watchdog releases the
+// lock; a timed waiter that then sits out its bound is stuck (satOut).
+func (r *run) waitsForRelease(sl *slot) bool {
+	if mayWait(sl) {
+		return true
+	}
+	k := sl.step.Kind
+	return (k == model.AcquireTimeout || k == model.AcquireContext) && r.now().Before(sl.bound)
+}
+
+// satOut judges, in a controlled run, the return of client c's step s in
+// slot k (ok its result, true for a panic; progress the clients' progress counter just
+// before the return): a timed or cancellable acquire that failed although
+// every client waited, the harness then released the lock (or found it
+// unlocked), and no client moved until c's bound ended its wait, sat out
+// its time on a free lock. A correct lock lets a waiter with time left
+// proceed when the lock is released, so the run is stuck: the promise of
+// progress with time left (see promise.go), exact here. The run goes on,
+// and its end confirms the verdict (satOutFailure).
+func (r *run) satOut(c *client, s Step, k int32, ok bool, progress int64) {
+	w := r.ctl
+	if w == nil || c == r.harness || ok || s.Kind != model.AcquireTimeout && s.Kind != model.AcquireContext {
+		return
+	}
+	if !w.rescued || w.last != progress || w.rescue == nil || w.rescue.op.Output.Pending {
+		return
+	}
+	how := "its release() succeeded"
+	if !w.rescue.op.Output.OK {
+		how = "its release() reported the lock unlocked"
+	}
+	if w.satOut != nil {
+		return
+	}
+	w.satOut = &Failure{Kind: Stuck, Summary: fmt.Sprintf("every client was waiting, so the harness released the lock (%s); "+
+		"%s's %s then waited on a free lock, with no client making progress, until its bound ended the wait → false: "+
+		"a correct lock lets a waiter with time left proceed when the lock is released", how, c.name(), s),
+		marks: map[[2]int]string{{c.id, int(k)}: "◀ stuck"}}
+	for _, o := range r.clients {
+		if n := o.cur.Load(); o != c && n > 0 {
+			w.excuse = append(w.excuse, &o.slots[n-1])
+		}
+	}
+}
+
+// satOutFailure returns the failure satOut recorded, unless an acquire
+// that was still in flight then succeeded later: it may have taken the
+// lock before c's bound (a lock that sleeps after taking itself, say),
+// and then c was right to fail.
+func (r *run) satOutFailure() *Failure {
+	w := r.ctl
+	if w.satOut == nil {
+		return nil
+	}
+	for _, sl := range w.excuse {
+		if sl.step.Kind.IsAcquire() && sl.op.Output.OK && !sl.op.Output.Pending {
+			return nil
+		}
+	}
+	return w.satOut
 }
 
 // controlledStuck judges a controlled run that ended: it is stuck if it hit

@@ -350,6 +350,7 @@ func (r *run) do(c *client, s Step, offset int) {
 		r.held.Add(1)
 	}
 	r.noteHold(c, s, ok)
+	r.satOut(c, s, k, ok || panicked, r.progress.Load())
 	c.n.Store(k + 1)
 	c.cur.Store(0)
 	if c != r.harness {
