@@ -132,6 +132,21 @@ func (l ctlChanLock) Release() error {
 
 func (l ctlChanLock) Locked() bool { return len(l) == 1 }
 
+// deafTimed's timed waiters do not listen for releases: a waiter whose
+// first try fails sits out its timeout, even on a free lock, and fails
+// (linearizable: the lock was held when it tried).
+type deafTimed struct{ ctlChanLock }
+
+func (l deafTimed) AcquireTimeout(d time.Duration) bool {
+	if l.TryAcquire() {
+		return true
+	}
+	if d > 0 {
+		schedtime.Sleep(d)
+	}
+	return false
+}
+
 // quietRelease's release of an unlocked lock succeeds.
 type quietRelease struct{ ctlChanLock }
 
@@ -297,6 +312,7 @@ func TestControlledCatches(t *testing.T) {
 		{"blocking try_acquire", func() Lock { return blockingTry{make(ctlChanLock, 1)} }, Stuck, "no timer is pending", nil},
 		{"livelock", func() Lock { return spinForever{make(ctlChanLock, 1)} }, Stuck, "livelock", []Option{WithClients(1, 1)}},
 		{"panic", func() Lock { return panicRelease{make(ctlChanLock, 1)} }, Contract, "panicked", nil},
+		{"timed waiter deaf to releases", func() Lock { return deafTimed{make(ctlChanLock, 1)} }, Stuck, "waited on a free lock", nil},
 	}
 	seeds := uint64(3) // LOCKCHECK_SOAK=1: 20, as issue 11 asks
 	if os.Getenv("LOCKCHECK_SOAK") != "" {
