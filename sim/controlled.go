@@ -71,6 +71,7 @@ type ctlState struct {
 	harness  map[int]bool // the scheduler's ids of the harness's goroutines
 	marker   schedatomic.Int64
 	marks    []markRec // the boundaries marked, in the order of their steps
+	rescueAt time.Time // when the harness's last rescue release returned (virtual time)
 	satOut   *Failure  // a timed waiter sat out its bound on a free lock (see satOut)
 	excuse   []*slot   // the other clients' operations in flight then
 }
@@ -300,7 +301,7 @@ func (r *run) idle() []func() {
 		return nil
 	}
 	if p := r.progress.Load(); p != w.last {
-		w.last, w.rescued, w.rescue = p, false, nil
+		w.last, w.rescued, w.rescue, w.rescueAt = p, false, nil, time.Time{}
 	}
 	if r.active.Load() == 0 {
 		if w.probing || r.harness.cur.Load() != 0 {
@@ -333,7 +334,10 @@ func (r *run) idle() []func() {
 		return nil
 	}
 	w.rescue = &r.harness.slots[r.harness.n.Load()]
-	return r.asHarness(func() { r.do(r.harness, Step{Kind: model.Release}, -1) })
+	return r.asHarness(func() {
+		r.do(r.harness, Step{Kind: model.Release}, -1)
+		w.rescueAt = r.now()
+	})
 }
 
 // waitsForRelease reports whether, in a controlled run, the operation in
@@ -350,20 +354,24 @@ func (r *run) waitsForRelease(sl *slot) bool {
 }
 
 // satOut judges, in a controlled run, the return of client c's step s in
-// slot k (ok its result, true for a panic; progress the clients' progress counter just
-// before the return): a timed or cancellable acquire that failed although
-// every client waited, the harness then released the lock (or found it
-// unlocked), and no client moved until c's bound ended its wait, sat out
-// its time on a free lock. A correct lock lets a waiter with time left
-// proceed when the lock is released, so the run is stuck: the promise of
-// progress with time left (see promise.go), exact here. The run goes on,
-// and its end confirms the verdict (satOutFailure).
+// slot k (ok its result, true for a panic; progress the clients' progress
+// counter just before the return). A timed or cancellable acquire failed
+// although every client waited, the harness then released the lock (or
+// found it unlocked) with time left before c's bound, and no client moved
+// until that bound ended c's wait: it sat out its time on a free lock. A
+// correct lock lets a waiter with time left proceed when the lock is
+// released, so the run is stuck: the promise of progress with time left
+// (see promise.go), exact here. The run goes on, and its end confirms the
+// verdict (satOutFailure). Virtual time can move during the release (a
+// goroutine that only reads is taken for a spinner and parked), hence the
+// time of the release's return.
 func (r *run) satOut(c *client, s Step, k int32, ok bool, progress int64) {
 	w := r.ctl
 	if w == nil || c == r.harness || ok || s.Kind != model.AcquireTimeout && s.Kind != model.AcquireContext {
 		return
 	}
-	if !w.rescued || w.last != progress || w.rescue == nil || w.rescue.op.Output.Pending {
+	if !w.rescued || w.last != progress || w.rescue == nil || w.rescue.op.Output.Pending ||
+		w.rescueAt.IsZero() || !w.rescueAt.Before(c.slots[k].bound) {
 		return
 	}
 	how := "its release() succeeded"
