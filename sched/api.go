@@ -294,7 +294,8 @@ type Options struct {
 	// Idle is called when no managed goroutine can run; the goroutines it
 	// returns start (ids continue after the last). Returning none lets
 	// virtual time advance to the next timer, or, with no timer, ends the
-	// run. It must not call this package's functions.
+	// run. It must not call this package's functions, except NextTimer
+	// and sched/time's Now (the run's virtual time).
 	Idle func() []func()
 	// Escape bounds the wall time a goroutine may take to reach its next
 	// scheduling point (0: 10s); past it the run ends with Result.Escaped.
@@ -447,6 +448,14 @@ func complement(chunks [][]core.Choice, skip int) []core.Choice {
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Step < out[j].Step })
 	return out
 }
+
+// NextTimer returns the virtual time of the earliest pending timer of the
+// run in progress, called from one of its managed goroutines or from its
+// Options.Idle (which may use it to tell what virtual time can still bring
+// before a deadline: nothing can happen before the time it returns unless
+// Idle starts a goroutine). ok is false when no timer is pending, or when
+// the caller belongs to no run.
+func NextTimer() (t time.Time, ok bool) { return core.NextTimer() }
 
 // Current returns the id of the calling goroutine in the run in progress,
 // ok false when the caller is not a managed goroutine.

@@ -183,3 +183,39 @@ func TestTimerChoiceTickerNoStarvation(t *testing.T) {
 		}
 	}
 }
+
+// TestNextTimerFromIdle: Idle sees the run's virtual time and its earliest
+// pending timer (a sleeper's, here), and no timer once none is pending.
+func TestNextTimerFromIdle(t *testing.T) {
+	epoch := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	type seen struct {
+		now, next time.Time
+		ok        bool
+	}
+	var calls []seen
+	res := sched.Run(sched.Options{Idle: func() []func() {
+		next, ok := sched.NextTimer()
+		calls = append(calls, seen{time.Now(), next, ok})
+		return nil
+	}}, func() {
+		time.Sleep(time.Second)
+		time.Sleep(2 * time.Second)
+	})
+	ok(t, res)
+	want := []seen{
+		{epoch, epoch.Add(time.Second), true},
+		{epoch.Add(time.Second), epoch.Add(3 * time.Second), true},
+		{epoch.Add(3 * time.Second), time.Time{}, false},
+	}
+	if len(calls) != len(want) {
+		t.Fatalf("Idle saw %v, want %v", calls, want)
+	}
+	for i := range want {
+		if !calls[i].now.Equal(want[i].now) || !calls[i].next.Equal(want[i].next) || calls[i].ok != want[i].ok {
+			t.Fatalf("Idle call %d saw %v, want %v", i, calls[i], want[i])
+		}
+	}
+	if _, ok := sched.NextTimer(); ok {
+		t.Fatal("NextTimer outside a run")
+	}
+}

@@ -563,7 +563,10 @@ func (r *run) idle() bool {
 		return false
 	}
 	r.mu.Unlock()
+	id := goid() // the caller may be unmanaged (Run's starter): Now and NextTimer find the run
+	idlers.Store(id, r)
 	fs := r.cfg.Idle()
+	idlers.Delete(id)
 	r.mu.Lock()
 	if r.over {
 		return false
@@ -764,6 +767,54 @@ func (h *timerHeap) Pop() any {
 	*h = old[:len(old)-1]
 	t.idx = -1
 	return t
+}
+
+// idlers maps the goroutine id of a goroutine calling Config.Idle to its
+// run, for Now and NextTimer.
+var idlers sync.Map // int64 -> *run
+
+// current returns the run the calling goroutine belongs to: a managed
+// goroutine's, or the run whose Config.Idle it is calling; nil otherwise.
+func current() *run {
+	if active.Load() == 0 {
+		return nil
+	}
+	id := goid()
+	if v, ok := managed.Load(id); ok {
+		return v.(*G).r
+	}
+	if v, ok := idlers.Load(id); ok {
+		return v.(*run)
+	}
+	return nil
+}
+
+// Now returns the virtual time of the caller's run (see current); ok
+// false when the caller belongs to none.
+func Now() (t time.Time, ok bool) {
+	r := current()
+	if r == nil {
+		return time.Time{}, false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return Epoch.Add(r.now), true
+}
+
+// NextTimer returns the virtual time of the earliest pending timer of the
+// caller's run (see current); ok false when none is pending or the caller
+// belongs to no run.
+func NextTimer() (t time.Time, ok bool) {
+	r := current()
+	if r == nil {
+		return time.Time{}, false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.timers) == 0 {
+		return time.Time{}, false
+	}
+	return Epoch.Add(r.timers[0].when), true
 }
 
 // Now is the virtual time of g's run.
