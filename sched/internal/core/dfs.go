@@ -14,9 +14,12 @@ type Frame struct {
 	Budget      int
 }
 
-// Cost is the number of preemptions that taking option j costs.
+// Cost is the number of preemptions that taking option j costs: a switch
+// away from a goroutine that could continue, or the timer choice (TimerG,
+// never the default rule's: it always counts, so a ticker cannot make the
+// search infinite).
 func (f Frame) Cost(j int) int {
-	if !f.Case && f.Preemptible && j > 0 {
+	if !f.Case && j > 0 && (f.Preemptible || f.Options[j] == TimerG) {
 		return 1
 	}
 	return 0
@@ -66,7 +69,7 @@ func (s *DFS) PickG(_ int, cands []int, def int, preemptible bool) int {
 	opts = append(opts, def)
 	for _, c := range cands {
 		if c != def {
-			opts = append(opts, c)
+			opts = append(opts, c) // TimerG, last in cands, is tried last
 		}
 	}
 	return s.choose(false, opts, preemptible)
