@@ -72,6 +72,7 @@ type ctlState struct {
 	marker   schedatomic.Int64
 	marks    []markRec // the boundaries marked, in the order of their steps
 	rescueAt time.Time // when the harness's last rescue release returned (virtual time)
+	quiet    bool      // since then, no goroutine could run at some point, and no client moved
 	satOut   *Failure  // a timed waiter sat out its bound on a free lock (see satOut)
 	excuse   []*slot   // the other clients' operations in flight then
 }
@@ -301,7 +302,10 @@ func (r *run) idle() []func() {
 		return nil
 	}
 	if p := r.progress.Load(); p != w.last {
-		w.last, w.rescued, w.rescue, w.rescueAt = p, false, nil, time.Time{}
+		w.last, w.rescued, w.rescue, w.rescueAt, w.quiet = p, false, nil, time.Time{}, false
+	}
+	if w.rescued && !w.rescueAt.IsZero() {
+		w.quiet = true // the rescue release returned, and nothing can run
 	}
 	if r.active.Load() == 0 {
 		if w.probing || r.harness.cur.Load() != 0 {
@@ -357,21 +361,24 @@ func (r *run) waitsForRelease(sl *slot) bool {
 // slot k (ok its result, true for a panic; progress the clients' progress
 // counter just before the return). A timed or cancellable acquire failed
 // although every client waited, the harness then released the lock (or
-// found it unlocked) with time left before c's bound, and no client moved
-// until that bound ended c's wait: it sat out its time on a free lock. A
+// found it unlocked) with time left before c's bound, after that no
+// goroutine could run (c was not woken), and no client moved until that
+// bound ended c's wait: it sat out its time on a free lock. A
 // correct lock lets a waiter with time left proceed when the lock is
 // released, so the run is stuck: the promise of progress with time left
 // (see promise.go), exact here. The run goes on, and its end confirms the
 // verdict (satOutFailure). Virtual time can move during the release (a
 // goroutine that only reads is taken for a spinner and parked), hence the
-// time of the release's return.
+// time of the release's return; and a strategy may fire a timer while
+// goroutines can run (a timer race, legal: the waiter was woken but its
+// timeout came first), hence the requirement that nothing could run.
 func (r *run) satOut(c *client, s Step, k int32, ok bool, progress int64) {
 	w := r.ctl
 	if w == nil || c == r.harness || ok || s.Kind != model.AcquireTimeout && s.Kind != model.AcquireContext {
 		return
 	}
 	if !w.rescued || w.last != progress || w.rescue == nil || w.rescue.op.Output.Pending ||
-		w.rescueAt.IsZero() || !w.rescueAt.Before(c.slots[k].bound) {
+		w.rescueAt.IsZero() || !w.rescueAt.Before(c.slots[k].bound) || !w.quiet {
 		return
 	}
 	how := "its release() succeeded"
