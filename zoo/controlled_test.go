@@ -114,3 +114,17 @@ func BenchmarkHistories(b *testing.B) {
 		})
 	}
 }
+
+// soakShrink is the option that LOCKCHECK_SOAK_SHRINK asks for: a bound on
+// minimization other than run's, e.g. the default options' 10s.
+func soakShrink(t *testing.T) []sim.Option {
+	v := os.Getenv("LOCKCHECK_SOAK_SHRINK")
+	if v == "" {
+		return nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		t.Fatalf("LOCKCHECK_SOAK_SHRINK=%q: %v", v, err)
+	}
+	return []sim.Option{sim.WithShrinkTime(d)}
+}

@@ -129,7 +129,9 @@ func TestCorrect(t *testing.T) {
 // must pass every time. A broken lock must never be reported for the wrong
 // reason; a run that misses its bug within the budget is counted, not
 // failed (the harness is a random search). LOCKCHECK_SOAK_RUNS overrides
-// the 20; LOCKCHECK_ZOO=name,name restricts the locks.
+// the 20; LOCKCHECK_ZOO=name,name restricts the locks;
+// LOCKCHECK_SOAK_SHRINK=10s bounds minimization as the default options do
+// (0.5s otherwise).
 func TestSoak(t *testing.T) {
 	if os.Getenv("LOCKCHECK_SOAK") != "1" {
 		t.Skip("set LOCKCHECK_SOAK=1 to soak")
@@ -147,7 +149,7 @@ func TestSoak(t *testing.T) {
 			var size sizes
 			mode := ""
 			for i := range runs {
-				rep := run(t, e)
+				rep := run(t, e, soakShrink(t)...)
 				mode = rep.Mode
 				size.add(rep.Failure)
 				hist += rep.Histories
