@@ -51,6 +51,17 @@ func (s *sizes) add(f *sim.Failure) {
 	}
 }
 
+// over counts the counterexamples with more than n clients.
+func (s *sizes) over(n int) int {
+	k := 0
+	for _, c := range s.clients {
+		if c > n {
+			k++
+		}
+	}
+	return k
+}
+
 // medMax is "median/max" of xs, "-" when empty.
 func medMax(xs []int) string {
 	if len(xs) == 0 {

@@ -179,8 +179,8 @@ func TestSoak(t *testing.T) {
 			t.Logf("SOAK %-22s %s %d/%d (outcomes %v; %d histories, %v in all; mode %s)", e.Name, verb, good, runs, counts,
 				hist, elapsed.Round(time.Millisecond), mode)
 			if len(size.clients) > 0 {
-				t.Logf("SOAK %-22s counterexample: clients %s, preemptions %s (median/max)", e.Name,
-					medMax(size.clients), medMax(size.preemptions))
+				t.Logf("SOAK %-22s counterexample: clients %s, preemptions %s (median/max); more than 3 clients in %d of %d", e.Name,
+					medMax(size.clients), medMax(size.preemptions), size.over(3), len(size.clients))
 			}
 		})
 	}
