@@ -10,11 +10,21 @@ import (
 )
 
 // Pool hands out fresh drivers, one per run, for sim.Run: pass its Target
-// method as the harness's newTarget. While a run uses one driver, the pool
+// method as the harness's newTarget.
+//
+// A driver whose hello line offered reset serves many runs: when a run's
+// target is closed and every request of the run was answered, the pool
+// resets the driver (a fresh lock in the same process, see [Driver.Reset])
+// and hands it to the next run. A run that ends with a request unanswered
+// (a client stuck in the lock) closes its driver instead, since the
+// waiters of the old lock could still answer; so does a driver that broke.
+//
+// Otherwise a driver serves one run. While a run uses one driver, the pool
 // starts the next process, so a run does not wait for an interpreter to
-// start (a few are started ahead); and a finished driver is shut down in the background, so a run
-// does not wait for the previous one to exit. Close stops the spare and
-// reaps every process the pool started.
+// start (a few are started ahead, one for a driver that offers reset); and
+// a finished driver is shut down in the background, so a run does not wait
+// for the previous one to exit. Close stops the spares and reaps every
+// process the pool started.
 //
 // Because shutting down is in the background, a driver of the pool that
 // exits with a non-zero status after its stdin was closed is not reported
@@ -26,6 +36,9 @@ type Pool struct {
 
 	mu      sync.Mutex
 	spares  []chan started // the next drivers, starting, oldest first
+	want    int            // spares to keep starting ahead
+	known   bool           // want was set from a driver's hello line
+	idle    []*Driver      // reset drivers, ready for the next run
 	closed  bool
 	lastErr *Error
 	ops     []model.Kind
@@ -38,21 +51,24 @@ type started struct {
 }
 
 // DefaultSpares is the number of drivers a pool keeps starting ahead of
-// use. Two hide most of the start-up time of a Python driver (about 40ms of
-// which half is CPU) behind runs of about 10ms on a two-core machine.
+// use for a driver that does not offer reset. Two hide most of the start-up
+// time of a Python driver (about 40ms of which half is CPU) behind runs of
+// about 10ms on a two-core machine. For a driver that offers reset, the
+// pool keeps one, for the runs that cannot reuse their driver.
 const DefaultSpares = 2
 
-// NewPool returns a pool of drivers running argv, and starts the first
-// spares drivers (DefaultSpares if spares < 1).
+// NewPool returns a pool of drivers running argv, and starts the first one.
+// Once its hello line says whether it offers reset, the pool keeps spares
+// drivers (DefaultSpares if spares < 1) starting ahead of use if it does
+// not, and one if it does.
 func NewPool(ctx context.Context, argv []string, opts Options, spares int) *Pool {
 	p := &Pool{ctx: ctx, argv: append([]string(nil), argv...), opts: opts}
 	if spares < 1 {
 		spares = DefaultSpares
 	}
+	p.want = spares
 	p.mu.Lock()
-	for range spares {
-		p.prestart()
-	}
+	p.prestart()
 	p.mu.Unlock()
 	return p
 }
@@ -71,7 +87,9 @@ func (p *Pool) prestart() {
 
 var errPoolClosed = errors.New("driver: pool closed")
 
-// Target returns a fresh driver (as a sim.Target) and starts the next one.
+// Target returns a driver with a fresh lock (as a sim.Target): a driver
+// reset after an earlier run if there is one, else a new process, and then
+// it starts the next spare.
 func (p *Pool) Target() (sim.Target, error) {
 	p.mu.Lock()
 	if p.closed {
@@ -82,9 +100,18 @@ func (p *Pool) Target() (sim.Target, error) {
 		p.mu.Unlock()
 		return nil, err
 	}
+	if n := len(p.idle); n > 0 {
+		d := p.idle[n-1]
+		p.idle = p.idle[:n-1]
+		p.mu.Unlock()
+		return p.wrap(d), nil
+	}
+	if len(p.spares) == 0 {
+		p.prestart()
+	}
 	ch := p.spares[0]
 	p.spares = p.spares[1:]
-	p.prestart()
+	p.topUp()
 	p.mu.Unlock()
 	s := <-ch
 	if s.err != nil {
@@ -93,8 +120,31 @@ func (p *Pool) Target() (sim.Target, error) {
 	}
 	p.mu.Lock()
 	p.ops = s.d.Ops()
+	if !p.known {
+		p.known = true
+		if s.d.CanReset() {
+			p.want = 1
+		}
+		p.topUp()
+	}
 	p.mu.Unlock()
-	return &pooled{Driver: s.d, pool: p}, nil
+	return p.wrap(s.d), nil
+}
+
+// topUp starts spares until p.want are starting or ready, once the first
+// driver's hello line told how many are wanted; p.mu is held.
+func (p *Pool) topUp() {
+	for p.known && len(p.spares) < p.want {
+		p.prestart()
+	}
+}
+
+// wrap makes d's current lock a target of the pool.
+func (p *Pool) wrap(d *Driver) *pooled {
+	d.mu.Lock()
+	g := d.gen
+	d.mu.Unlock()
+	return &pooled{Driver: d, pool: p, g: g}
 }
 
 // note remembers a driver's misbehaviour.
@@ -134,9 +184,12 @@ func (p *Pool) Close() error {
 		return nil
 	}
 	p.closed = true
-	spares := p.spares
-	p.spares = nil
+	spares, idle := p.spares, p.idle
+	p.spares, p.idle = nil, nil
 	p.mu.Unlock()
+	for _, d := range idle {
+		_ = d.Close()
+	}
 	for _, ch := range spares {
 		if s := <-ch; s.d != nil {
 			_ = s.d.Close()
@@ -146,26 +199,45 @@ func (p *Pool) Close() error {
 	return nil
 }
 
-// pooled is a driver of the pool: its Close returns once operations have
-// ended and the driver's stdin is closed; the rest of the shutdown happens
-// in the background.
+// pooled is one lock of a driver of the pool, the target of one run. Its
+// Close resets the driver for the next run when it can; otherwise it
+// returns once operations have ended and the driver's stdin is closed, and
+// the rest of the shutdown happens in the background.
 type pooled struct {
 	*Driver
 	pool *Pool
+	g    *generation
+	once sync.Once
 }
 
+// Client returns client id's handle on this run's lock.
+func (t *pooled) Client(id int) sim.Lock { return t.clientOf(t.g, id) }
+
 func (t *pooled) Close() error {
-	t.beginClose()
-	t.pool.wg.Add(1)
-	go func() {
-		defer t.pool.wg.Done()
-		t.finishClose()
-	}()
+	t.once.Do(func() {
+		if t.CanReset() && t.Reset() == nil {
+			t.pool.mu.Lock()
+			if !t.pool.closed {
+				t.pool.idle = append(t.pool.idle, t.Driver)
+				t.pool.mu.Unlock()
+				return
+			}
+			t.pool.mu.Unlock()
+		}
+		t.beginClose()
+		t.pool.wg.Add(1)
+		go func() {
+			defer t.pool.wg.Done()
+			t.finishClose()
+		}()
+	})
 	return nil
 }
 
+// Err reports how the driver misbehaved during this run, or over the
+// reset that ended it.
 func (t *pooled) Err() error {
-	err := t.Driver.Err()
+	err := t.errOf(t.g)
 	if err != nil {
 		t.pool.note(err)
 	}
