@@ -1,6 +1,7 @@
 // Package python_test runs the Python driver, lockdriver.py, through the
 // lockcheck harness: CPython's Lock and BoundedSemaphore(1) pass, and
-// Semaphore(1), a counting semaphore posing as a lock, is caught.
+// Semaphore(1), a counting semaphore posing as a lock, is caught; one
+// driver process serves every history (the driver offers reset).
 package python_test
 
 import (
@@ -27,7 +28,7 @@ func TestMain(m *testing.M) {
 
 // python returns the Python interpreter, resolved past launcher shims such
 // as pyenv's (which double the start-up time of every driver), or skips.
-func python(t *testing.T) string {
+func python(t testing.TB) string {
 	t.Helper()
 	if _, err := exec.LookPath("python3"); err != nil {
 		t.Skip("python3 is not installed; skipping the Python driver")
@@ -39,26 +40,41 @@ func python(t *testing.T) string {
 	return strings.TrimSpace(string(out))
 }
 
-func runDriver(t *testing.T, kind string, opts ...sim.Option) *sim.Report {
+// runDriver runs the harness on the driver of kind, and returns its report
+// and the number of driver processes that served it.
+func runDriver(t *testing.T, kind string, opts ...sim.Option) (*sim.Report, int) {
 	t.Helper()
 	argv := []string{python(t), "lockdriver.py", "--lock", kind}
 	pool := driver.NewPool(context.Background(), argv, driver.Options{}, 0)
 	defer pool.Close()
-	rep, err := sim.Run(pool.Target, opts...)
+	pids := map[int]bool{}
+	newTarget := func() (sim.Target, error) {
+		tg, err := pool.Target()
+		if err == nil {
+			pids[tg.(interface{ Pid() int }).Pid()] = true
+		}
+		return tg, err
+	}
+	rep, err := sim.Run(newTarget, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%s: %d histories (%d operations) in %v: %.0f histories/s", kind, rep.Histories, rep.Operations,
-		rep.Elapsed.Round(time.Millisecond), float64(rep.Histories)/rep.Elapsed.Seconds())
-	return rep
+	t.Logf("%s: %d histories (%d operations) in %v: %.0f histories/s, %d processes", kind, rep.Histories, rep.Operations,
+		rep.Elapsed.Round(time.Millisecond), float64(rep.Histories)/rep.Elapsed.Seconds(), len(pids))
+	return rep, len(pids)
 }
 
 func TestCorrectLocksPass(t *testing.T) {
 	for _, kind := range []string{"Lock", "BoundedSemaphore"} {
 		t.Run(kind, func(t *testing.T) {
-			rep := runDriver(t, kind, sim.WithDuration(3*time.Second), sim.WithShrinkTime(2*time.Second))
+			rep, procs := runDriver(t, kind, sim.WithDuration(3*time.Second), sim.WithShrinkTime(2*time.Second))
 			if rep.Failure != nil {
 				t.Fatal(rep.Failure.Error())
+			}
+			// No run of a correct lock leaves a request unanswered, so
+			// the first process serves them all, reset between runs.
+			if procs != 1 || rep.Histories < 2 {
+				t.Errorf("%d histories in %d processes, want one process", rep.Histories, procs)
 			}
 		})
 	}
@@ -67,7 +83,7 @@ func TestCorrectLocksPass(t *testing.T) {
 func TestSemaphoreIsCaught(t *testing.T) {
 	// The bug needs no race, only the right scenario: fewer repetitions
 	// of each scenario let the search try more of them.
-	rep := runDriver(t, "Semaphore", sim.WithDuration(8*time.Second), sim.WithShrinkTime(time.Second), sim.WithRepeat(2))
+	rep, _ := runDriver(t, "Semaphore", sim.WithDuration(8*time.Second), sim.WithShrinkTime(time.Second), sim.WithRepeat(2))
 	if rep.Failure == nil {
 		t.Fatal("Semaphore(1), which a release of an unheld lock leaves with two permits, passed")
 	}

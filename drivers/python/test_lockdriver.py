@@ -11,6 +11,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DRIVER = os.path.join(HERE, "lockdriver.py")
 TESTDATA = os.path.join(HERE, "testdata")
 ALL_OPS = "acquire try_acquire acquire_timeout release"
+LOCK_KINDS = ["Lock", "BoundedSemaphore", "Semaphore", "RLock"]
 
 
 def run(kind, script, timeout=10):
@@ -53,16 +54,16 @@ class TestLockDriver(unittest.TestCase):
         self.assertEqual(out, [hello] + ["0 " + a for a in answers])
 
     def test_lock(self):
-        self.check("Lock", "lockcheck-driver 1 %s locked" % ALL_OPS,
+        self.check("Lock", "lockcheck-driver 1 %s locked reset" % ALL_OPS,
                    ["true", "false", "ok", "error", "true", "false", "false", "ok"])
 
     def test_bounded_semaphore(self):
-        self.check("BoundedSemaphore", "lockcheck-driver 1 %s" % ALL_OPS,
+        self.check("BoundedSemaphore", "lockcheck-driver 1 %s reset" % ALL_OPS,
                    ["true", "false", "ok", "error", "true", "false", "false", "ok"])
 
     def test_semaphore(self):
         # The second release "succeeds" and leaves two permits.
-        self.check("Semaphore", "lockcheck-driver 1 %s" % ALL_OPS,
+        self.check("Semaphore", "lockcheck-driver 1 %s reset" % ALL_OPS,
                    ["true", "false", "ok", "ok", "true", "true", "false", "ok"])
 
     def test_locked(self):
@@ -104,8 +105,55 @@ class TestLockDriver(unittest.TestCase):
         self.assertLess(time.monotonic() - t0, 5)
         self.assertIn("blocked", err)
 
+    def test_rlock_is_owned_and_reentrant(self):
+        d = Driver("RLock")
+        for req, want in [("0 acquire", "0 ok"), ("1 release", "1 error"),
+                          ("1 try_acquire", "1 false"), ("0 try_acquire", "0 true"),
+                          ("0 release", "0 ok"), ("0 release", "0 ok"),
+                          ("0 release", "0 error"), ("1 try_acquire", "1 true")]:
+            d.send(req)
+            self.assertEqual(d.recv(), want, req)
+        self.assertEqual(d.close(), 0)
+
+    def test_reset(self):
+        # A reset waits for the requests before it, and gives a fresh lock.
+        for kind in LOCK_KINDS:
+            with self.subTest(kind=kind):
+                rc, out, err = run(kind, "0 try_acquire\nreset 1\n0 try_acquire\n"
+                                         "1 try_acquire\nreset 2\n1 release\n")
+                self.assertEqual(rc, 0, err)
+                self.assertTrue(out[0].endswith(" reset"), out[0])
+                release = "ok" if kind == "Semaphore" else "error"
+                self.assertEqual(out[1:], ["0 true", "reset 1", "0 true", "1 false",
+                                           "reset 2", "1 " + release])
+
+    def test_reset_keeps_client_threads(self):
+        # An RLock held by client 0 before the reset is gone after it, and
+        # client 0 (the same thread) owns the new lock.
+        d = Driver("RLock")
+        d.send("0 acquire")
+        self.assertEqual(d.recv(), "0 ok")
+        d.send("reset 1")
+        self.assertEqual(d.recv(), "reset 1")
+        for req, want in [("1 try_acquire", "1 true"), ("0 release", "0 error"),
+                          ("1 release", "1 ok")]:
+            d.send(req)
+            self.assertEqual(d.recv(), want, req)
+        self.assertEqual(d.close(), 0)
+
+    def test_reset_with_a_blocked_client_exits_2(self):
+        d = Driver("Lock")
+        d.send("0 acquire")
+        self.assertEqual(d.recv(), "0 ok")
+        d.send("1 acquire")
+        d.send("reset 1")  # client 1 has no answer: the harness broke the protocol
+        self.assertEqual(d.recv(), "")
+        self.assertEqual(d.p.wait(timeout=30), 2)
+        d.p.stdin.close()
+        d.p.stdout.close()
+
     def test_malformed_input_exits_2(self):
-        for script in ["0 frobnicate\n", "0\n", "\n", "x acquire\n", "007 acquire\n",
+        for script in ["reset\n", "reset x\n", "reset 1 2\n", "reset 01\n","0 frobnicate\n", "0\n", "\n", "x acquire\n", "007 acquire\n",
                        "0 acquire 1\n", "0 acquire_timeout\n",
                        "0 acquire_timeout nan\n", "0  acquire\n",
                        "0 try_acquire\n0 bogus\n"]:
