@@ -21,10 +21,13 @@ import (
 //
 // Otherwise a driver serves one run. While a run uses one driver, the pool
 // starts the next process, so a run does not wait for an interpreter to
-// start (a few are started ahead, one for a driver that offers reset); and
-// a finished driver is shut down in the background, so a run does not wait
-// for the previous one to exit. Close stops the spares and reaps every
-// process the pool started.
+// start (a few are started ahead); and a finished driver is shut down in the
+// background, so a run does not wait for the previous one to exit. For a
+// driver that offers reset, the pool starts no spare until a run could not
+// reuse its driver, and keeps one from then on: a spare would otherwise
+// compete for the processor while it starts (a JVM compiles for seconds)
+// and never be used. Close stops the spares and reaps every process the
+// pool started.
 //
 // Because shutting down is in the background, a driver of the pool that
 // exits with a non-zero status after its stdin was closed is not reported
@@ -35,7 +38,8 @@ type Pool struct {
 	opts Options
 
 	mu      sync.Mutex
-	spares  []chan started // the next drivers, starting, oldest first
+	spares  []*spare // the next drivers, starting, oldest first
+	n       int            // spares for a driver that does not offer reset
 	want    int            // spares to keep starting ahead
 	known   bool           // want was set from a driver's hello line
 	idle    []*Driver      // reset drivers, ready for the next run
@@ -45,28 +49,30 @@ type Pool struct {
 	wg      sync.WaitGroup // starts and background shutdowns
 }
 
-type started struct {
-	d   *Driver
-	err error
+// spare is a driver the pool started ahead of use.
+type spare struct {
+	ready chan struct{} // closed when Start returned
+	d     *Driver
+	err   error
 }
 
 // DefaultSpares is the number of drivers a pool keeps starting ahead of
 // use for a driver that does not offer reset. Two hide most of the start-up
 // time of a Python driver (about 40ms of which half is CPU) behind runs of
-// about 10ms on a two-core machine. For a driver that offers reset, the
-// pool keeps one, for the runs that cannot reuse their driver.
+// about 10ms on a two-core machine.
 const DefaultSpares = 2
 
 // NewPool returns a pool of drivers running argv, and starts the first one.
 // Once its hello line says whether it offers reset, the pool keeps spares
 // drivers (DefaultSpares if spares < 1) starting ahead of use if it does
-// not, and one if it does.
+// not; if it does, none until a run cannot reuse its driver, and one from
+// then on.
 func NewPool(ctx context.Context, argv []string, opts Options, spares int) *Pool {
 	p := &Pool{ctx: ctx, argv: append([]string(nil), argv...), opts: opts}
 	if spares < 1 {
 		spares = DefaultSpares
 	}
-	p.want = spares
+	p.n, p.want = spares, spares
 	p.mu.Lock()
 	p.prestart()
 	p.mu.Unlock()
@@ -75,13 +81,14 @@ func NewPool(ctx context.Context, argv []string, opts Options, spares int) *Pool
 
 // prestart starts another driver; p.mu is held.
 func (p *Pool) prestart() {
-	ch := make(chan started, 1)
-	p.spares = append(p.spares, ch)
+	sp := &spare{ready: make(chan struct{})}
+	p.spares = append(p.spares, sp)
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
 		d, err := Start(p.ctx, p.argv, p.opts)
-		ch <- started{d, err}
+		sp.d, sp.err = d, err
+		close(sp.ready)
 	}()
 }
 
@@ -109,11 +116,11 @@ func (p *Pool) Target() (sim.Target, error) {
 	if len(p.spares) == 0 {
 		p.prestart()
 	}
-	ch := p.spares[0]
+	s := p.spares[0]
 	p.spares = p.spares[1:]
 	p.topUp()
 	p.mu.Unlock()
-	s := <-ch
+	<-s.ready
 	if s.err != nil {
 		p.note(s.err)
 		return nil, s.err
@@ -123,12 +130,39 @@ func (p *Pool) Target() (sim.Target, error) {
 	if !p.known {
 		p.known = true
 		if s.d.CanReset() {
-			p.want = 1
+			p.want = 0
 		}
 		p.topUp()
 	}
 	p.mu.Unlock()
 	return p.wrap(s.d), nil
+}
+
+// Ready waits until the driver that Target will return next has started,
+// and returns the error it failed to start with, which Target returns too.
+// A caller keeps the start-up of the first driver (a JVM's can take
+// seconds) out of a time budget by calling Ready before starting the clock.
+func (p *Pool) Ready() error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return errPoolClosed
+	}
+	if len(p.idle) > 0 {
+		p.mu.Unlock()
+		return nil
+	}
+	if len(p.spares) == 0 {
+		p.prestart()
+	}
+	s := p.spares[0]
+	p.mu.Unlock()
+	select {
+	case <-s.ready:
+		return s.err
+	case <-p.ctx.Done():
+		return context.Cause(p.ctx)
+	}
 }
 
 // topUp starts spares until p.want are starting or ready, once the first
@@ -190,8 +224,8 @@ func (p *Pool) Close() error {
 	for _, d := range idle {
 		_ = d.Close()
 	}
-	for _, ch := range spares {
-		if s := <-ch; s.d != nil {
+	for _, s := range spares {
+		if <-s.ready; s.d != nil {
 			_ = s.d.Close()
 		}
 	}
@@ -221,6 +255,16 @@ func (t *pooled) Close() error {
 				t.pool.idle = append(t.pool.idle, t.Driver)
 				t.pool.mu.Unlock()
 				return
+			}
+			t.pool.mu.Unlock()
+		}
+		if t.CanReset() {
+			// This run could not reuse its driver; others may not either:
+			// have the next driver start now, and keep one spare.
+			t.pool.mu.Lock()
+			if !t.pool.closed {
+				t.pool.want = max(t.pool.want, 1)
+				t.pool.topUp()
 			}
 			t.pool.mu.Unlock()
 		}

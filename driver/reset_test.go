@@ -260,3 +260,32 @@ func TestHarnessFakeReset(t *testing.T) {
 		t.Fatalf("%d histories in %d processes, want one process for them all", rep.Histories, len(pids))
 	}
 }
+
+func TestPoolReady(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		mode string
+		kind driver.ErrorKind // "" if the driver starts
+	}{
+		{"reset", ""},
+		{"good", ""},
+		{"hello-v2", driver.Protocol},
+	} {
+		t.Run(tc.mode, func(t *testing.T) {
+			t.Parallel()
+			argv, env := fakeArgv(tc.mode)
+			p := driver.NewPool(context.Background(), argv, driver.Options{Env: env}, 0)
+			defer p.Close()
+			err := p.Ready()
+			_, terr := p.Target()
+			if tc.kind != "" {
+				wantKind(t, err, tc.kind)
+				wantKind(t, terr, tc.kind)
+				return
+			}
+			if err != nil || terr != nil {
+				t.Fatalf("Ready = %v, Target = %v", err, terr)
+			}
+		})
+	}
+}
