@@ -38,11 +38,11 @@ type Pool struct {
 	opts Options
 
 	mu      sync.Mutex
-	spares  []*spare // the next drivers, starting, oldest first
-	n       int            // spares for a driver that does not offer reset
-	want    int            // spares to keep starting ahead
-	known   bool           // want was set from a driver's hello line
-	idle    []*Driver      // reset drivers, ready for the next run
+	spares  []*spare  // the next drivers, starting, oldest first
+	n       int       // spares for a driver that does not offer reset
+	want    int       // spares to keep starting ahead
+	known   bool      // want was set from a driver's hello line
+	idle    []*Driver // reset drivers, ready for the next run
 	closed  bool
 	lastErr *Error
 	ops     []model.Kind
