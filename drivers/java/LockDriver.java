@@ -261,6 +261,7 @@ public final class LockDriver {
     record Request(String op, double timeout) {}
 
     final String kind;
+    final boolean offerReset;
     final Supplier<TestLock> make;
     volatile TestLock lock;
     final OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 12);
@@ -271,8 +272,9 @@ public final class LockDriver {
     final TreeSet<Integer> blocked = new TreeSet<>(); // clients in a possibly long acquire
     long gen; // bumped on every change of the above
 
-    LockDriver(String kind) {
+    LockDriver(String kind, boolean offerReset) {
         this.kind = kind;
+        this.offerReset = offerReset;
         this.make = LOCKS.get(kind);
         this.lock = make.get();
     }
@@ -481,6 +483,9 @@ public final class LockDriver {
             die(2, "line " + lineno + ": malformed request '" + line + "' (want 'CLIENT OP [TIMEOUT_SECONDS]')");
         }
         if (f[0].equals("reset")) {
+            if (!offerReset) {
+                die(2, "line " + lineno + ": reset, which --no-reset does not offer");
+            }
             if (f.length != 2 || !CLIENT_RE.matcher(f[1]).matches()) {
                 die(2, "line " + lineno + ": malformed reset '" + line + "' (want 'reset N')");
             }
@@ -557,7 +562,7 @@ public final class LockDriver {
     }
 
     void run() throws IOException, InterruptedException {
-        writeLine("lockcheck-driver " + PROTOCOL_VERSION + " " + OPS + " reset");
+        writeLine("lockcheck-driver " + PROTOCOL_VERSION + " " + OPS + (offerReset ? " reset" : ""));
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII), 1 << 12);
         int lineno = 0;
         for (String line; (line = in.readLine()) != null;) {
@@ -567,14 +572,18 @@ public final class LockDriver {
         drainAndExit();
     }
 
-    static final String USAGE = "usage: java LockDriver.java --lock NAME\n"
+    static final String USAGE = "usage: java LockDriver.java --lock NAME [--no-reset]\n"
             + "  NAME: one of " + String.join(", ", LOCKS.keySet()) + "\n"
-            + "  (CheckThenSet and IfNotWhile are deliberately broken, for testing)";
+            + "  (CheckThenSet and IfNotWhile are deliberately broken, for testing)\n"
+            + "  --no-reset: do not offer reset (the harness then starts a process per history)";
 
     public static void main(String[] args) {
         String kind = null;
+        boolean offerReset = true;
         for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--lock") && i + 1 < args.length) {
+            if (args[i].equals("--no-reset")) {
+                offerReset = false;
+            } else if (args[i].equals("--lock") && i + 1 < args.length) {
                 kind = args[++i];
             } else if (args[i].startsWith("--lock=")) {
                 kind = args[i].substring("--lock=".length());
@@ -592,7 +601,7 @@ public final class LockDriver {
             System.exit(2);
         }
         try {
-            new LockDriver(kind).run();
+            new LockDriver(kind, offerReset).run();
         } catch (Throwable t) {
             StringWriter sw = new StringWriter();
             t.printStackTrace(new PrintWriter(sw));

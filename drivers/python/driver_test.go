@@ -44,7 +44,12 @@ func python(t testing.TB) string {
 // and the number of driver processes that served it.
 func runDriver(t *testing.T, kind string, opts ...sim.Option) (*sim.Report, int) {
 	t.Helper()
-	argv := []string{python(t), "lockdriver.py", "--lock", kind}
+	return runArgv(t, []string{python(t), "lockdriver.py", "--lock", kind}, opts...)
+}
+
+func runArgv(t *testing.T, argv []string, opts ...sim.Option) (*sim.Report, int) {
+	t.Helper()
+	kind := strings.Join(argv[3:], " ")
 	pool := driver.NewPool(context.Background(), argv, driver.Options{}, 0)
 	defer pool.Close()
 	pids := map[int]bool{}
@@ -91,4 +96,27 @@ func TestSemaphoreIsCaught(t *testing.T) {
 		t.Fatalf("failure kind %q, want %q:\n%v", rep.Failure.Kind, sim.Violation, rep.Failure.Error())
 	}
 	t.Logf("caught:\n%v", rep.Failure.Error())
+}
+
+// TestNoReset: a driver that does not offer reset gets a process for every
+// history, as before reset existed.
+func TestNoReset(t *testing.T) {
+	rep, procs := runArgv(t, []string{python(t), "lockdriver.py", "--lock", "Lock", "--no-reset"},
+		sim.WithDuration(time.Second), sim.WithShrinkTime(time.Second))
+	if rep.Failure != nil {
+		t.Fatal(rep.Failure.Error())
+	}
+	if procs < rep.Histories {
+		t.Errorf("%d histories in %d processes, want one process per history", rep.Histories, procs)
+	}
+}
+
+// TestSelfTest runs the driver's own tests, test_lockdriver.py.
+func TestSelfTest(t *testing.T) {
+	py := python(t)
+	t.Parallel()
+	out, err := exec.Command(py, "test_lockdriver.py").CombinedOutput()
+	if err != nil {
+		t.Fatalf("python3 test_lockdriver.py: %v\n%s", err, out)
+	}
 }

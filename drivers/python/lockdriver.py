@@ -4,7 +4,7 @@
 Speaks the lockcheck driver protocol, version 1, with reset, on stdin/stdout
 (see README.md next to this file).  Python 3.11+, standard library only.
 
-    lockdriver.py [--lock {Lock,BoundedSemaphore,Semaphore,RLock}]
+    lockdriver.py [--lock {Lock,BoundedSemaphore,Semaphore,RLock}] [--no-reset]
 
 Exit status: 0 on EOF of stdin, 2 on a protocol violation by the harness
 (malformed line, unknown or unadvertised op, bad arguments), 3 on an
@@ -60,8 +60,9 @@ def log(msg):
 
 
 class Driver:
-    def __init__(self, kind):
+    def __init__(self, kind, offer_reset=True):
         self.kind = kind
+        self.offer_reset = offer_reset
         self.lock = LOCK_KINDS[kind]()
         self.ops = {
             "acquire": self.op_acquire,
@@ -281,8 +282,9 @@ class Driver:
         os._exit(0)
 
     def run(self):
-        self.write_line("lockcheck-driver %d %s reset"
-                        % (PROTOCOL_VERSION, " ".join(self.ops)))
+        self.write_line("lockcheck-driver %d %s%s"
+                        % (PROTOCOL_VERSION, " ".join(self.ops),
+                           " reset" if self.offer_reset else ""))
         stdin = sys.stdin.buffer
         lineno = 0
         while True:
@@ -292,6 +294,9 @@ class Driver:
             lineno += 1
             client, op, timeout = self.parse(raw, lineno)
             if op == "reset":
+                if not self.offer_reset:
+                    self.die(2, "line %d: reset, which --no-reset does not offer"
+                             % lineno)
                 self.reset(client, lineno)
                 continue
             self.dispatch(client, op, timeout)
@@ -304,9 +309,12 @@ def main(argv=None):
                     % PROTOCOL_VERSION)
     p.add_argument("--lock", choices=list(LOCK_KINDS), default="Lock",
                    help="lock implementation to drive (default: Lock)")
+    p.add_argument("--no-reset", action="store_true",
+                   help="do not offer reset: the harness then starts a "
+                        "process for every history")
     args = p.parse_args(argv)
     try:
-        Driver(args.lock).run()
+        Driver(args.lock, offer_reset=not args.no_reset).run()
     except SystemExit:
         raise
     except BaseException:

@@ -141,6 +141,15 @@ class TestLockDriver(unittest.TestCase):
             self.assertEqual(d.recv(), want, req)
         self.assertEqual(d.close(), 0)
 
+    def test_no_reset(self):
+        p = subprocess.run([sys.executable, DRIVER, "--lock", "Lock", "--no-reset"],
+                           input="0 try_acquire\nreset 1\n", capture_output=True,
+                           text=True, timeout=10)
+        self.assertEqual(p.returncode, 2)
+        self.assertEqual(p.stdout.splitlines()[0],
+                         "lockcheck-driver 1 %s locked" % ALL_OPS)
+        self.assertIn("--no-reset", p.stderr)
+
     def test_reset_with_a_blocked_client_exits_2(self):
         d = Driver("Lock")
         d.send("0 acquire")
