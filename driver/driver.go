@@ -30,7 +30,9 @@ const maxLine = 4096
 
 // Options configure a driver process. The zero value gives the defaults.
 type Options struct {
-	// HelloTimeout bounds the wait for the hello line (default 10s).
+	// HelloTimeout bounds the wait for the hello line (default 30s: a JVM
+	// that compiles its source at start-up takes seconds, and over 10s on a
+	// loaded machine).
 	HelloTimeout time.Duration
 	// AnswerTimeout is how long past its bound a bounded request (every
 	// operation but a blocking acquire; acquire_timeout's bound is its
@@ -52,7 +54,7 @@ type Options struct {
 
 func (o Options) withDefaults() Options {
 	if o.HelloTimeout <= 0 {
-		o.HelloTimeout = 10 * time.Second
+		o.HelloTimeout = 30 * time.Second
 	}
 	if o.AnswerTimeout <= 0 {
 		o.AnswerTimeout = 5 * time.Second
