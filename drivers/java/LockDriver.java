@@ -29,6 +29,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -133,17 +134,30 @@ public final class LockDriver {
             return true;
         }
 
-        public synchronized boolean acquireTimeout(long nanos) throws InterruptedException {
+        // Object.wait rounds a timeout up to whole milliseconds, which would
+        // make a timeout of a few microseconds last a millisecond: the last
+        // millisecond is slept outside the monitor (parkNanos), then the lock
+        // is checked again. A release meanwhile is seen at that check.
+        public boolean acquireTimeout(long nanos) throws InterruptedException {
             long deadline = System.nanoTime() + nanos;
-            while (held) {
-                long left = deadline - System.nanoTime();
-                if (nanos <= 0 || left <= 0) {
-                    return false;
+            for (;;) {
+                long left;
+                synchronized (this) {
+                    if (!held) {
+                        held = true;
+                        return true;
+                    }
+                    left = deadline - System.nanoTime();
+                    if (nanos <= 0 || left <= 0) {
+                        return false;
+                    }
+                    if (left >= 1_000_000) {
+                        wait(left / 1_000_000);
+                        continue;
+                    }
                 }
-                TimeUnit.NANOSECONDS.timedWait(this, left);
+                LockSupport.parkNanos(left);
             }
-            held = true;
-            return true;
         }
 
         public synchronized boolean release() {
