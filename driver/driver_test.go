@@ -155,7 +155,16 @@ func TestFakeDrivers(t *testing.T) {
 		t.Run(tc.mode, func(t *testing.T) {
 			t.Parallel()
 			argv, env := fakeArgv(tc.mode)
-			d, err := start(t, argv, env, driver.Options{HelloTimeout: 200 * time.Millisecond, AnswerTimeout: 200 * time.Millisecond})
+			// Short bounds only where the test waits for them to expire:
+			// elsewhere a loaded machine could miss them.
+			opts := driver.Options{HelloTimeout: 30 * time.Second, AnswerTimeout: 30 * time.Second}
+			switch tc.mode {
+			case "no-hello":
+				opts.HelloTimeout = 200 * time.Millisecond
+			case "slow-try":
+				opts.AnswerTimeout = 200 * time.Millisecond
+			}
+			d, err := start(t, argv, env, opts)
 			if tc.startErr {
 				if err == nil {
 					t.Fatal("Start succeeded")
