@@ -30,9 +30,9 @@ const maxLine = 4096
 
 // Options configure a driver process. The zero value gives the defaults.
 type Options struct {
-	// HelloTimeout bounds the wait for the hello line (default 30s: a JVM
-	// that compiles its source at start-up takes seconds, and over 10s on a
-	// loaded machine).
+	// HelloTimeout bounds the wait for the hello line (default 60s: Java's
+	// source launcher compiles the driver at start-up, which takes seconds,
+	// and took over 30s on a heavily loaded two-core machine).
 	HelloTimeout time.Duration
 	// AnswerTimeout is how long past its bound a bounded request (every
 	// operation but a blocking acquire; acquire_timeout's bound is its
@@ -54,7 +54,7 @@ type Options struct {
 
 func (o Options) withDefaults() Options {
 	if o.HelloTimeout <= 0 {
-		o.HelloTimeout = 30 * time.Second
+		o.HelloTimeout = time.Minute
 	}
 	if o.AnswerTimeout <= 0 {
 		o.AnswerTimeout = 5 * time.Second
