@@ -39,7 +39,6 @@ type Pool struct {
 
 	mu      sync.Mutex
 	spares  []*spare  // the next drivers, starting, oldest first
-	n       int       // spares for a driver that does not offer reset
 	want    int       // spares to keep starting ahead
 	known   bool      // want was set from a driver's hello line
 	idle    []*Driver // reset drivers, ready for the next run
@@ -72,7 +71,7 @@ func NewPool(ctx context.Context, argv []string, opts Options, spares int) *Pool
 	if spares < 1 {
 		spares = DefaultSpares
 	}
-	p.n, p.want = spares, spares
+	p.want = spares
 	p.mu.Lock()
 	p.prestart()
 	p.mu.Unlock()
