@@ -151,6 +151,24 @@ func TestBrokenLocksAreCaught(t *testing.T) {
 	}
 }
 
+// TestReentrantLockOwned: Java's ReentrantLock is owned and reentrant. It
+// passes when checked as such (each client is its own owner: one thread a
+// client in the driver), and checked as an unowned lock it is caught the
+// moment a client releases what another holds.
+func TestReentrantLockOwned(t *testing.T) {
+	rep, _ := runDriver(t, "ReentrantLock", sim.WithReentrancy(), sim.WithDuration(3*time.Second), sim.WithShrinkTime(2*time.Second))
+	if rep.Failure != nil {
+		t.Fatal(rep.Failure.Error())
+	}
+	if rep.Histories == 0 {
+		t.Fatal("no history checked")
+	}
+	rep, _ = runDriver(t, "ReentrantLock", sim.WithDuration(20*time.Second), sim.WithShrinkTime(time.Second))
+	if rep.Failure == nil || rep.Failure.Kind != sim.Violation {
+		t.Fatalf("ReentrantLock checked as an unowned lock: got %v, want a violation", rep.Failure)
+	}
+}
+
 // step is one request of a protocol-level test and the answer it wants.
 type step struct {
 	client int
