@@ -12,6 +12,7 @@
 //	lockcheck drive [--clients N] [--duration D] [--shrink D] [--seed S] [--html DIR]
 //	                [--record DIR] [--json] [--progress] -- COMMAND [ARGS...]
 //	lockcheck list
+//	lockcheck test [lockcheck flags] [go test flags] [packages]
 //
 // Without a command, lockcheck runs the harness on lock.Lock and every lock
 // of the zoo, one after the other (1s each by default, plus up to 1s to
@@ -98,6 +99,9 @@ Usage:
       protocol (see drivers/python/README.md)
   lockcheck list
       list the locks of the zoo
+  lockcheck test [-replay=TOKEN] [-lockcheck.list] [go test flags] [packages]
+      go test with instrumentation on: the harness explores schedules under
+      the controlled scheduler (controlled mode)
   lockcheck COMMAND -h
       help on a command
 
@@ -139,6 +143,8 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		return cmdDrive(args[1:], stdout, stderr)
 	case "list":
 		return cmdList(args[1:], stdout, stderr)
+	case "test":
+		return cmdTest(args[1:], stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usageText)
 		return exitOK
