@@ -193,10 +193,10 @@ type explorer struct {
 	started bool
 	done    bool
 
-	path []decision // the decisions with alternatives of the current path
-	pos  int        // next decision of path to replay in this run
-	used int        // non-default decisions so far in this run
-	diverged bool   // this run left its path
+	path     []decision // the decisions with alternatives of the current path
+	pos      int        // next decision of path to replay in this run
+	used     int        // non-default decisions so far in this run
+	diverged bool       // this run left its path
 
 	runs, divergent, fresh int
 	lastUsed               int
