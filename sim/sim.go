@@ -157,6 +157,7 @@ type config struct {
 	forceControlled bool   // controlled mode even in a plain build (tests)
 	replay          string // a replay token (LOCKCHECK_REPLAY)
 	testName        string // Check's test, for the replay command
+	preemptions     int    // the preemption bound of an exhaustive exploration (see exhaustive.go)
 }
 
 // Option configures Check and Run.
@@ -264,9 +265,14 @@ func newConfig(opts []Option) (*config, error) {
 // operations it checked.
 //
 // Check exercises every optional method the lock has (see Lock). Rapid's
-// flags apply: -rapid.seed, -rapid.failfile to replay a failure.
+// flags apply: -rapid.seed, -rapid.failfile to replay a failure. In a
+// controlled build with LOCKCHECK_EXHAUSTIVE set, Check is Exhaustive
+// instead (see ExhaustiveEnv).
 func Check(t *testing.T, newLock func() Lock, opts ...Option) {
 	t.Helper()
+	if exhaustiveFromEnv(t, newLock, opts) {
+		return
+	}
 	var last time.Duration
 	logProgress := func(p Progress) { // a line every 10s on long runs
 		if p.Elapsed-last >= 10*time.Second {

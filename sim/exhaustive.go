@@ -1,0 +1,358 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lockcheck/lockcheck/model"
+	"github.com/lockcheck/lockcheck/sched"
+)
+
+// Exhaustive exploration.
+//
+// In controlled mode the harness can, instead of sampling scenarios and
+// schedules, enumerate them: every scenario of at most N clients with at
+// most M operations in all (each client at least one), in order of size
+// (operations, then clients), each operation one of a fixed alphabet drawn
+// from what the lock offers (see Alphabet); and, for each scenario, every
+// schedule with at most k preemptions, by sched.Explore's iterative
+// deepening. The clients' scripts, the harness's rescue releases and its
+// final probe are those of any controlled run, and every run's history is
+// checked by porcupine. Because scenarios come smallest first and each
+// scenario's schedules come fewest preemptions first, the first failure is
+// on a smallest failing scenario, with a schedule of fewest preemptions
+// for that scenario. Virtual time makes timeouts and cancellations exact:
+// a timer fires only when nothing else can run, so "short" means "after
+// everything that can happen first".
+//
+// With no failure, the exploration states what it proved: every one of
+// these schedules of every one of these scenarios passed. It proves
+// nothing beyond them: a bug that needs more clients, more operations,
+// more preemptions, or other timeout values than the alphabet's is not
+// excluded.
+
+// DefaultPreemptions is the preemption bound of an exhaustive exploration
+// when WithExhaustive does not set one: CHESS found most concurrency bugs
+// within 2.
+const DefaultPreemptions = 2
+
+// WithExhaustive sets the preemption bound of Exhaustive and ExploreLock
+// (default DefaultPreemptions; negative counts as 0).
+func WithExhaustive(preemptions int) Option {
+	return func(c *config) { c.preemptions = max(0, preemptions) }
+}
+
+// ExhaustiveEnv is the environment variable that turns every Check of a
+// test binary built by `lockcheck test` into an exhaustive exploration:
+// LOCKCHECK_EXHAUSTIVE=N,M,k explores every scenario of at most N clients
+// with at most M operations in all at preemption bound k (",k" may be
+// left out: DefaultPreemptions). For example:
+//
+//	LOCKCHECK_EXHAUSTIVE=2,3,2 go run github.com/lockcheck/lockcheck/cmd/lockcheck test ./mylock/
+const ExhaustiveEnv = "LOCKCHECK_EXHAUSTIVE"
+
+// ErrExhaustiveEnv is returned (wrapped) for a malformed LOCKCHECK_EXHAUSTIVE.
+var ErrExhaustiveEnv = errors.New("sim: LOCKCHECK_EXHAUSTIVE must be CLIENTS,OPERATIONS[,PREEMPTIONS], positive (preemptions >= 0)")
+
+// exhaustiveEnv parses LOCKCHECK_EXHAUSTIVE; ok is false when it is unset.
+func exhaustiveEnv(v string) (clients, ops, k int, err error) {
+	parts := strings.Split(v, ",")
+	if len(parts) < 2 || len(parts) > 3 {
+		return 0, 0, 0, fmt.Errorf("%w, not %q", ErrExhaustiveEnv, v)
+	}
+	n := []int{0, 0, DefaultPreemptions}
+	for i, p := range parts {
+		x, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil || x < 0 || i < 2 && x < 1 {
+			return 0, 0, 0, fmt.Errorf("%w, not %q", ErrExhaustiveEnv, v)
+		}
+		n[i] = x
+	}
+	return n[0], n[1], n[2], nil
+}
+
+// Exploration is the outcome of an exhaustive exploration.
+type Exploration struct {
+	Clients     int // at most this many clients
+	Ops         int // at most this many operations in all
+	Preemptions int // preemption bound
+	Alphabet    []Step
+	Scenarios   int           // scenarios explored (all of them, unless a failure or an escape stopped the exploration)
+	Schedules   int           // schedules judged (each a distinct run of its scenario)
+	Runs        int           // runs made (iterative deepening makes a few schedules again)
+	Complete    bool          // every scenario was explored completely and none diverged: the statement of Coverage holds
+	Divergent   int           // runs that did not replay their path (the lock does what the scheduler does not control)
+	Elapsed     time.Duration // wall time
+	Failure     *Failure      // the first failure, or nil
+	Mode        string        // "controlled", or "stress" when nothing could be explored (see ModeReason)
+	ModeReason  string
+}
+
+// Coverage states plainly what was explored, e.g. "all 123,456 schedules
+// with at most 2 preemptions of every scenario of at most 2 clients with
+// at most 3 operations in all (2,358 scenarios)".
+func (e *Exploration) Coverage() string {
+	scope := fmt.Sprintf("scenario of at most %s with at most %s in all", plural(e.Clients, "client"), plural(e.Ops, "operation"))
+	pre := plural(e.Preemptions, "preemption")
+	switch {
+	case e.Mode != "controlled":
+		return "nothing (exhaustive exploration needs controlled mode: " + e.ModeReason + ")"
+	case e.Failure != nil:
+		return fmt.Sprintf("%s of %s until the failure (every smaller scenario passed all its schedules with at most %s)",
+			thousands(e.Schedules)+" schedules", plural(e.Scenarios, "scenario"), pre)
+	case !e.Complete:
+		return fmt.Sprintf("%s schedules with at most %s of %s, NOT exhaustive (%d runs diverged: the lock does something the scheduler does not control)",
+			thousands(e.Schedules), pre, plural(e.Scenarios, "scenario"), e.Divergent)
+	}
+	return fmt.Sprintf("all %s schedules with at most %s of every %s (%s)", thousands(e.Schedules), pre, scope, plural(e.Scenarios, "scenario"))
+}
+
+// thousands writes n with commas between groups of three digits.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 && s[i-1] != '-' {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// Alphabet returns the steps of exhaustive scenarios for a lock offering
+// kinds: every kind, with acquire_timeout's timeout zero or short (1ms),
+// and acquire_context's context cancelled before the call, cancelled a
+// short while (1ms) after it, or never.
+func Alphabet(kinds []model.Kind) []Step {
+	var out []Step
+	for _, k := range kinds {
+		switch k {
+		case model.AcquireTimeout:
+			out = append(out, Step{Kind: k}, Step{Kind: k, Timeout: time.Millisecond})
+		case model.AcquireContext:
+			out = append(out, Step{Kind: k, Cancel: CancelBefore},
+				Step{Kind: k, Cancel: CancelAfter, After: time.Millisecond}, Step{Kind: k, Cancel: CancelNever})
+		default:
+			out = append(out, Step{Kind: k})
+		}
+	}
+	return out
+}
+
+// Scenarios calls yield with every scenario of at most clients clients
+// (each with at least one step) and at most ops steps in all, over the
+// alphabet, smallest first: by number of steps, then of clients, then in
+// the alphabet's order, client 0's script varying slowest. It stops when
+// yield returns false.
+func Scenarios(alphabet []Step, clients, ops int, yield func(Scenario) bool) {
+	for total := 1; total <= ops; total++ {
+		for n := 1; n <= min(clients, total); n++ {
+			if !compositions(total, n, nil, func(lens []int) bool {
+				return scripts(alphabet, lens, yield)
+			}) {
+				return
+			}
+		}
+	}
+}
+
+// compositions calls f with every way of writing total as n positive
+// parts, in lexicographic order.
+func compositions(total, n int, prefix []int, f func([]int) bool) bool {
+	if n == 1 {
+		return f(append(prefix, total))
+	}
+	for first := 1; first <= total-(n-1); first++ {
+		if !compositions(total-first, n-1, append(prefix, first), f) {
+			return false
+		}
+	}
+	return true
+}
+
+// scripts calls yield with every scenario whose client i has lens[i]
+// steps over the alphabet.
+func scripts(alphabet []Step, lens []int, yield func(Scenario) bool) bool {
+	total := 0
+	for _, l := range lens {
+		total += l
+	}
+	idx := make([]int, total)
+	for {
+		sc := Scenario{Clients: make([][]Step, len(lens))}
+		k := 0
+		for i, l := range lens {
+			sc.Clients[i] = make([]Step, l)
+			for j := range l {
+				sc.Clients[i][j] = alphabet[idx[k]]
+				k++
+			}
+		}
+		if !yield(sc) {
+			return false
+		}
+		i := total - 1
+		for i >= 0 && idx[i] == len(alphabet)-1 {
+			idx[i] = 0
+			i--
+		}
+		if i < 0 {
+			return true
+		}
+		idx[i]++
+	}
+}
+
+// Exhaustive checks the lock newLock makes on every scenario of at most
+// clients clients with at most ops operations in all, each under every
+// schedule with at most WithExhaustive's bound of preemptions (default 2),
+// and fails t with the first failure: a smallest failing scenario, on a
+// schedule with the fewest preemptions, reported as Check reports a
+// controlled failure (trace and replay command included). With no failure
+// it logs what was covered.
+//
+// It needs controlled mode (a test binary built by `lockcheck test`, the
+// lock's package instrumented): elsewhere it skips t, saying why.
+func Exhaustive(t *testing.T, newLock func() Lock, clients, ops int, opts ...Option) {
+	t.Helper()
+	e, err := exploreLock(newLock, clients, ops, append([]Option{func(c *config) { c.inProcess, c.testName = true, t.Name() }}, opts...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Mode != "controlled" {
+		t.Skipf("lockcheck: exhaustive exploration needs controlled mode: %s", e.ModeReason)
+	}
+	t.Logf("lockcheck: exhaustive: %s; %s runs in %v", e.Coverage(), thousands(e.Runs), e.Elapsed.Round(time.Millisecond))
+	if e.Failure != nil {
+		t.Fatal(e.Failure.Error())
+	}
+	if !e.Complete {
+		t.Fatalf("lockcheck: the exploration is not exhaustive: %s", e.Coverage())
+	}
+}
+
+// ExploreLock is Exhaustive without a *testing.T: it returns the
+// exploration, with its Failure if one was found. The error is for bad
+// options or a lock that cannot be made. Outside controlled mode it
+// explores nothing (Mode "stress", ModeReason says why).
+func ExploreLock(newLock func() Lock, clients, ops int, opts ...Option) (*Exploration, error) {
+	prepareRapid()
+	return exploreLock(newLock, clients, ops, append([]Option{func(c *config) { c.inProcess = true }}, opts...))
+}
+
+func exploreLock(newLock func() Lock, clients, ops int, opts []Option) (*Exploration, error) {
+	if clients < 1 || ops < 1 {
+		return nil, fmt.Errorf("sim: an exhaustive exploration needs at least 1 client and 1 operation, not %d and %d", clients, ops)
+	}
+	newTarget := sharedTarget(newLock)
+	if newTarget == nil {
+		return nil, errors.New("sim: no lock constructor given")
+	}
+	cfg, err := newConfig(append([]Option{func(c *config) { c.preemptions = DefaultPreemptions }}, opts...))
+	if err != nil {
+		return nil, err
+	}
+	s := &search{cfg: cfg, newTarget: newTarget, start: time.Now()}
+	probe, err := newTarget()
+	if err != nil {
+		return nil, fmt.Errorf("sim: making the target: %w", err)
+	}
+	s.kinds = offered(probe.Client(0))
+	controlled, reason := chooseMode(cfg, probe.Client(0))
+	s.fp = fingerprint(probe.Client(0))
+	_ = probe.Close()
+	e := &Exploration{Clients: clients, Ops: ops, Preemptions: cfg.preemptions, Alphabet: Alphabet(s.kinds),
+		Mode: "stress", ModeReason: reason}
+	if !controlled {
+		if e.ModeReason == "" {
+			e.ModeReason = "this test binary was not built by `lockcheck test`"
+		}
+		return e, nil
+	}
+	e.Mode, s.ctl = "controlled", newCtlSearch(1)
+	s.rep.Mode = "controlled"
+	e.Complete = true
+	Scenarios(e.Alphabet, clients, ops, func(sc Scenario) bool {
+		if cfg.ctx.Err() != nil {
+			e.Complete = false
+			return false
+		}
+		e.Scenarios++
+		f := s.exploreScenario(sc, e)
+		if s.err != nil || s.ctl == nil {
+			e.Complete = false
+			return false
+		}
+		if f != nil {
+			e.Failure = f
+			return false
+		}
+		return true
+	})
+	if s.err != nil {
+		return nil, s.err
+	}
+	if s.ctl == nil { // control escaped
+		e.Mode, e.ModeReason, e.Complete = "stress", s.rep.ModeReason, false
+	}
+	if e.Failure != nil {
+		e.Complete = false
+		s.finish(e.Failure)
+	}
+	e.Elapsed = time.Since(s.start)
+	return e, nil
+}
+
+// exploreScenario runs sc under every schedule with at most the bound of
+// preemptions, fewest first, and returns the first failure.
+func (s *search) exploreScenario(sc Scenario, e *Exploration) *Failure {
+	for b := 0; b <= s.cfg.preemptions; b++ {
+		x := sched.NewExplorer(b)
+		n := 0
+		for x.Next() {
+			n++
+			f := s.onceWith(sc, &plan{strategy: x, info: schedInfo{strategy: "exhaustive", depth: b, index: n}})
+			e.Runs++
+			if s.err != nil || s.ctl == nil {
+				return nil
+			}
+			if !x.LastFresh() {
+				continue
+			}
+			e.Schedules++
+			if f != nil {
+				f.Minimized = true
+				s.found = f
+				return f
+			}
+		}
+		e.Divergent += x.Coverage().Divergent
+		if x.Coverage().Divergent > 0 {
+			e.Complete = false
+		}
+	}
+	return nil
+}
+
+// exhaustiveFromEnv runs Check as an exhaustive exploration when
+// LOCKCHECK_EXHAUSTIVE is set and the build is controlled; done reports
+// whether it did.
+func exhaustiveFromEnv(t *testing.T, newLock func() Lock, opts []Option) (done bool) {
+	t.Helper()
+	v, ok := os.LookupEnv(ExhaustiveEnv)
+	if !ok || !sched.Enabled() {
+		return false
+	}
+	clients, ops, k, err := exhaustiveEnv(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	Exhaustive(t, newLock, clients, ops, append(append([]Option{}, opts...), WithExhaustive(k))...)
+	return true
+}
