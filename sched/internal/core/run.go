@@ -287,6 +287,11 @@ func (r *run) spawn(f func(), daemon bool, pcs []uintptr) *G {
 		r.mu.Unlock()
 		managed.Store(id, g)
 		defer managed.Delete(id)
+		if fastG {
+			gp := getg()
+			byG.Store(gp, g)
+			defer byG.Delete(gp)
+		}
 		if !<-g.wake {
 			return
 		}
