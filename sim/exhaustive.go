@@ -89,6 +89,10 @@ type Exploration struct {
 	Divergent   int           // runs that did not replay their path (the lock does what the scheduler does not control)
 	Elapsed     time.Duration // wall time
 	Failure     *Failure      // the first failure, or nil
+	// Schedule is the failing run's schedule: among the failing scenario's
+	// schedules within the bound, one with the fewest preemptions
+	// (Schedule.Preemptions; every schedule with fewer passed).
+	Schedule sched.Schedule
 	Mode        string        // "controlled", or "stress" when nothing could be explored (see ModeReason)
 	ModeReason  string
 }
@@ -304,6 +308,9 @@ func exploreLock(newLock func() Lock, clients, ops int, opts []Option) (*Explora
 	if e.Failure != nil {
 		e.Complete = false
 		s.finish(e.Failure)
+		if e.Failure.ctl != nil {
+			e.Schedule = e.Failure.ctl.schedule
+		}
 	}
 	e.Elapsed = time.Since(s.start)
 	return e, nil
