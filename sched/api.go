@@ -22,8 +22,10 @@ var controlledBuild bool
 func Enabled() bool { return controlledBuild }
 
 // Go is a go statement: inside a run, called from a managed goroutine, it
-// starts f as a new managed goroutine (the next id) and is a scheduling
-// point; otherwise it is a plain `go f()`.
+// starts f as a new managed goroutine (the next id), which runs at once up
+// to its first scheduling point (the code before it is local, so this loses
+// no interleaving; starting is not a step); otherwise it is a plain
+// `go f()`.
 func Go(f func()) {
 	if g := core.Me(); g != nil {
 		g.Go(f)
@@ -177,7 +179,15 @@ func (s strategy) strategy() core.Strategy { return s.s }
 // longest run this value has seen; 64 before the first), the highest
 // priority enabled goroutine runs. A bug of depth d is found with
 // probability at least 1/(n·k^(d−1)) per run.
-func PCT(seed uint64, depth int) Strategy { return strategy{core.NewPCT(seed, depth)} }
+func PCT(seed uint64, depth int) Strategy { return strategy{core.NewPCT(seed, depth, 0)} }
+
+// PCTWithLength is PCT with the estimate k of the run's length in steps
+// given, typically the Steps of an earlier run of the same goroutines
+// (PCT's change points are drawn in [0, k): an estimate far from the real
+// length wastes them). It adapts as PCT does when reused.
+func PCTWithLength(seed uint64, depth, k int) Strategy {
+	return strategy{core.NewPCT(seed, depth, k)}
+}
 
 // Random is the uniform random walk: at each point each enabled goroutine
 // (and each ready select case) is equally likely.

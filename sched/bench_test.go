@@ -56,3 +56,22 @@ func BenchmarkSteps(b *testing.B) {
 		b.Run("mutex/"+s.name, func(b *testing.B) { benchSteps(b, s.mk, mutexes) })
 	}
 }
+
+// BenchmarkOutsideRun is the cost of a replacement operation outside a run
+// (one atomic load of the run count, then the real operation), against the
+// real operation.
+func BenchmarkOutsideRun(b *testing.B) {
+	var x int32
+	b.Run("sched/atomic.AddInt32", func(b *testing.B) {
+		for b.Loop() {
+			atomic.AddInt32(&x, 1)
+		}
+	})
+	b.Run("sched/sync.Mutex", func(b *testing.B) {
+		var mu sync.Mutex
+		for b.Loop() {
+			mu.Lock()
+			mu.Unlock()
+		}
+	})
+}

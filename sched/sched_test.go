@@ -90,6 +90,8 @@ func firstCatch(limit uint64, mk func(seed uint64) sched.Strategy, check func(sc
 // nothing, as the default rule shows).
 func TestCheckThenSetCaught(t *testing.T) {
 	broken := func(s sched.Strategy) bool { v, _ := mutualExclusion(s, &checkThenSet{}, 2); return v }
+	_, def := mutualExclusion(nil, &checkThenSet{}, 2)
+	defaultSteps := def.Steps
 	cases := []struct {
 		name       string
 		mk         func(uint64) sched.Strategy
@@ -97,8 +99,9 @@ func TestCheckThenSetCaught(t *testing.T) {
 		wantCount  int
 		maxRunsCap uint64
 	}{
-		{"PCT(d=3)", func(s uint64) sched.Strategy { return sched.PCT(s, 3) }, 51, 2, 300},
-		{"Random", func(s uint64) sched.Strategy { return sched.Random(s) }, 1, 107, 300},
+		{"PCT(d=3)", func(s uint64) sched.Strategy { return sched.PCT(s, 3) }, 20, 2, 300},
+		{"PCT(d=3, k=steps of a default run)", func(s uint64) sched.Strategy { return sched.PCTWithLength(s, 3, defaultSteps) }, 29, 8, 300},
+		{"Random", func(s uint64) sched.Strategy { return sched.Random(s) }, 2, 115, 300},
 		{"default rule", func(uint64) sched.Strategy { return nil }, -1, 0, 300},
 	}
 	for _, c := range cases {
@@ -260,8 +263,14 @@ func TestMinimizeToOnePreemption(t *testing.T) {
 // what and where. The bound only limits a failure that always happens.
 func TestEscape(t *testing.T) {
 	real := make(chan int)
+	after := make(chan int, 1)
 	res := sched.Run(sched.Options{Escape: 50 * stdtime.Millisecond}, func() {
 		<-real // uninstrumented
+		// Back after the run: these are real operations.
+		var mu sync.Mutex
+		mu.Lock()
+		mu.Unlock()
+		sched.Send(after, 1)
 	}, func() {
 		atomic.AddInt32(new(int32), 1)
 	})
@@ -270,6 +279,9 @@ func TestEscape(t *testing.T) {
 		t.Fatalf("escaped = %q", res.Escaped)
 	}
 	t.Logf("%.200s", res.Escaped)
+	if <-after != 1 {
+		t.Fatal("the escaped goroutine did not continue")
+	}
 }
 
 func TestStepLimit(t *testing.T) {

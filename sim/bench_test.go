@@ -110,25 +110,34 @@ func BenchmarkModes(b *testing.B) {
 	}
 }
 
-// BenchmarkTimeToCatch measures how long each mode takes to find the
-// check-then-set race (no minimization): seconds per catch, and the
-// histories it took.
+// BenchmarkTimeToCatch measures how long each mode takes to find a bug of
+// a test lock (no minimization): seconds per catch, and the histories it
+// took.
 func BenchmarkTimeToCatch(b *testing.B) {
-	for _, mode := range []string{"stress", "controlled"} {
-		b.Run(mode, func(b *testing.B) {
-			var seed uint64
-			for b.Loop() {
-				seed++
-				opts := []Option{WithDuration(time.Minute), WithShrinkTime(0), WithSeed(seed), WithHTMLDir(b.TempDir())}
-				if mode == "controlled" {
-					opts = append(opts, withControlled())
+	locks := []struct {
+		name string
+		new  func() Lock
+	}{
+		{"check-then-set", func() Lock { return new(ctsLock) }},
+		{"lost-wakeup", func() Lock { return new(lostWakeLock) }},
+	}
+	for _, l := range locks {
+		for _, mode := range []string{"stress", "controlled"} {
+			b.Run(l.name+"/"+mode, func(b *testing.B) {
+				var seed uint64
+				for b.Loop() {
+					seed++
+					opts := []Option{WithDuration(time.Minute), WithShrinkTime(0), WithSeed(seed), WithHTMLDir(b.TempDir())}
+					if mode == "controlled" {
+						opts = append(opts, withControlled())
+					}
+					rep, err := RunLock(l.new, opts...)
+					if err != nil || rep.Failure == nil {
+						b.Fatal(err, "not caught")
+					}
+					b.ReportMetric(float64(rep.Histories), "histories/catch")
 				}
-				rep, err := RunLock(func() Lock { return new(ctsLock) }, opts...)
-				if err != nil || rep.Failure == nil {
-					b.Fatal(err, "not caught")
-				}
-				b.ReportMetric(float64(rep.Histories), "histories/catch")
-			}
-		})
+			})
+		}
 	}
 }

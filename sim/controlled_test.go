@@ -132,6 +132,82 @@ func (l ctlChanLock) Release() error {
 
 func (l ctlChanLock) Locked() bool { return len(l) == 1 }
 
+// quietRelease's release of an unlocked lock succeeds.
+type quietRelease struct{ ctlChanLock }
+
+func (l quietRelease) Release() error { _ = l.ctlChanLock.Release(); return nil }
+
+// blockingTry's TryAcquire waits for the lock: a bounded operation that
+// blocks.
+type blockingTry struct{ ctlChanLock }
+
+func (l blockingTry) TryAcquire() bool { l.Acquire(); return true }
+
+// spinForever's Acquire spins for ever, even on a free lock.
+type spinForever struct{ ctlChanLock }
+
+func (l spinForever) Acquire() {
+	for {
+		sched.Gosched()
+	}
+}
+
+// panicRelease panics on a release of an unlocked lock.
+type panicRelease struct{ ctlChanLock }
+
+func (l panicRelease) Release() error {
+	if l.ctlChanLock.Release() != nil {
+		panic("release of unlocked lock")
+	}
+	return nil
+}
+
+// casSpinLock is a correct spin lock on compare-and-swap.
+type casSpinLock struct{ v schedatomic.Int32 }
+
+func (l *casSpinLock) Acquire() {
+	for !l.v.CompareAndSwap(0, 1) {
+		sched.Gosched()
+	}
+}
+
+func (l *casSpinLock) TryAcquire() bool { return l.v.CompareAndSwap(0, 1) }
+
+func (l *casSpinLock) Release() error {
+	if !l.v.CompareAndSwap(1, 0) {
+		return errUnlocked
+	}
+	return nil
+}
+
+// ctlMutex is sched's sync.Mutex, whose release of an unlocked lock is a
+// fatal error, as sync.Mutex's is.
+type ctlMutex struct{ mu schedsync.Mutex }
+
+func (l *ctlMutex) Acquire()         { l.mu.Lock() }
+func (l *ctlMutex) TryAcquire() bool { return l.mu.TryLock() }
+func (l *ctlMutex) Release() error   { l.mu.Unlock(); return nil }
+
+// sleepyLock is correct, but its operations sleep (on virtual time), some
+// while waiters are parked on a held lock.
+type sleepyLock struct{ ctlChanLock }
+
+func (l *sleepyLock) Acquire() {
+	schedtime.Sleep(time.Millisecond)
+	l.ctlChanLock.Acquire()
+	schedtime.Sleep(2 * time.Millisecond)
+}
+
+func (l *sleepyLock) TryAcquire() bool {
+	schedtime.Sleep(3 * time.Millisecond)
+	return l.ctlChanLock.TryAcquire()
+}
+
+func (l *sleepyLock) Release() error {
+	schedtime.Sleep(time.Millisecond)
+	return l.ctlChanLock.Release()
+}
+
 // condLock is a correct lock on sched's mutex and condition variable.
 type condLock struct {
 	mu   schedsync.Mutex
@@ -197,7 +273,7 @@ func preemptions(ev []sched.Event) int {
 func controlledRun(t *testing.T, newLock func() Lock, seed uint64, opts ...Option) *Report {
 	t.Helper()
 	rep, err := RunLock(newLock, append([]Option{withControlled(), WithSeed(seed),
-		WithDuration(30 * time.Second), WithShrinkTime(10 * time.Second)}, opts...)...)
+		WithDuration(30 * time.Second), WithShrinkTime(time.Second)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,14 +289,19 @@ func TestControlledCatches(t *testing.T) {
 		name string
 		new  func() Lock
 		want FailureKind
+		in   string // in the summary
+		opts []Option
 	}{
-		{"check-then-set", func() Lock { return new(ctsLock) }, Violation},
-		{"lost wake-up", func() Lock { return new(lostWakeLock) }, Stuck},
+		{"check-then-set", func() Lock { return new(ctsLock) }, Violation, "", nil},
+		{"lost wake-up", func() Lock { return new(lostWakeLock) }, Stuck, "lost wake-up", nil},
+		{"blocking try_acquire", func() Lock { return blockingTry{make(ctlChanLock, 1)} }, Stuck, "no timer is pending", nil},
+		{"livelock", func() Lock { return spinForever{make(ctlChanLock, 1)} }, Stuck, "livelock", []Option{WithClients(1, 1)}},
+		{"panic", func() Lock { return panicRelease{make(ctlChanLock, 1)} }, Contract, "panicked", nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			for seed := uint64(1); seed <= 3; seed++ {
-				rep := controlledRun(t, c.new, seed)
+				rep := controlledRun(t, c.new, seed, c.opts...)
 				f := rep.Failure
 				if f == nil {
 					t.Fatalf("seed %d: no failure in %d histories, want %s", seed, rep.Histories, c.want)
@@ -228,13 +309,16 @@ func TestControlledCatches(t *testing.T) {
 				if f.Kind != c.want {
 					t.Fatalf("seed %d: %s, want %s:\n%v", seed, f.Kind, c.want, f)
 				}
+				if !strings.Contains(f.Summary, c.in) {
+					t.Errorf("seed %d: summary %q lacks %q", seed, f.Summary, c.in)
+				}
 				text := f.Error()
 				for _, want := range []string{"\nmode: controlled (", "\ntrace (", "_test.go:", "\nreplay: go run github.com/lockcheck/lockcheck/cmd/lockcheck test -replay="} {
 					if !strings.Contains(text, want) {
 						t.Errorf("seed %d: report lacks %q:\n%s", seed, want, text)
 					}
 				}
-				if c.want == Stuck && (strings.Contains(text, "ms") || !strings.Contains(f.Summary, "no goroutine can run")) {
+				if c.want == Stuck && strings.Contains(text, "ms") {
 					t.Errorf("seed %d: a controlled stuck verdict is exact and names no wall-clock time:\n%s", seed, text)
 				}
 				t.Logf("seed %d: %d histories in %v", seed, rep.Histories, rep.Elapsed)
@@ -247,18 +331,29 @@ func TestControlledPasses(t *testing.T) {
 	cases := []struct {
 		name string
 		new  func() Lock
+		opts []Option
 	}{
-		{"channel lock", func() Lock { return make(ctlChanLock, 1) }},
-		{"mutex and condition variable", newCondLock},
+		{"channel lock", func() Lock { return make(ctlChanLock, 1) }, nil},
+		{"mutex and condition variable", newCondLock, nil},
+		{"spin lock on compare-and-swap", func() Lock { return new(casSpinLock) }, nil},
+		{"sync.Mutex without unlocked releases", func() Lock { return new(ctlMutex) }, []Option{WithoutUnlockedRelease()}},
+		{"slow lock (virtual sleeps)", func() Lock { return &sleepyLock{make(ctlChanLock, 1)} }, nil},
+	}
+	// LOCKCHECK_SOAK=1: 20 searches of each, as issue 11 asks.
+	seeds := uint64(1)
+	if os.Getenv("LOCKCHECK_SOAK") != "" {
+		seeds = 20
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			rep := controlledRun(t, c.new, 1, WithDuration(time.Second))
-			if rep.Failure != nil {
-				t.Fatalf("false alarm on a correct lock:\n%v", rep.Failure)
-			}
-			if rep.Histories == 0 {
-				t.Fatal("no history checked")
+			for seed := uint64(1); seed <= seeds; seed++ {
+				rep := controlledRun(t, c.new, seed, append([]Option{WithDuration(time.Second)}, c.opts...)...)
+				if rep.Failure != nil {
+					t.Fatalf("seed %d: false alarm on a correct lock:\n%v", seed, rep.Failure)
+				}
+				if rep.Histories == 0 {
+					t.Fatal("no history checked")
+				}
 			}
 		})
 	}
@@ -297,9 +392,46 @@ func TestControlledReplay(t *testing.T) {
 	}
 }
 
+// realChanLock is zoo.Channel with channel operations the scheduler does
+// not see (as in a package that was not instrumented).
+type realChanLock chan struct{}
+
+func (l realChanLock) Acquire() { l <- struct{}{} }
+func (l realChanLock) TryAcquire() bool {
+	select {
+	case l <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+func (l realChanLock) Release() error {
+	select {
+	case <-l:
+		return nil
+	default:
+		return errUnlocked
+	}
+}
+
+// TestControlledEscape: a lock that blocks where the scheduler cannot see
+// ends controlled mode; the search goes on in stress mode and says why.
+func TestControlledEscape(t *testing.T) {
+	rep, err := RunLock(func() Lock { return make(realChanLock, 1) }, withControlled(), WithSeed(1),
+		WithDuration(time.Second), func(c *config) { c.escape = 100 * time.Millisecond })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Failure != nil || rep.Mode != "stress" || !strings.Contains(rep.ModeReason, "controlled mode stopped") ||
+		!strings.Contains(rep.ModeReason, "controlled_test.go:") || strings.Contains(rep.ModeReason, "\n") {
+		t.Fatalf("mode %q (%s), failure %v", rep.Mode, rep.ModeReason, rep.Failure)
+	}
+	t.Log(rep.ModeReason)
+}
+
 // TestStressModeReport: stress mode says so.
 func TestStressModeReport(t *testing.T) {
-	rep, err := RunLock(func() Lock { return new(ctsLock) }, WithDuration(30*time.Second), WithShrinkTime(time.Second))
+	rep, err := RunLock(func() Lock { return quietRelease{make(ctlChanLock, 1)} }, WithDuration(30*time.Second), WithShrinkTime(time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -351,4 +483,10 @@ func TestReplayCommand(t *testing.T) {
 	if got != want {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}
+}
+
+// TestCheckControlled: Check runs in controlled mode too, and passes a
+// correct lock.
+func TestCheckControlled(t *testing.T) {
+	Check(t, func() Lock { return make(ctlChanLock, 1) }, withControlled(), WithDuration(300*time.Millisecond))
 }

@@ -40,4 +40,14 @@
 //     breaks the contract.
 //
 // A porcupine timeout is reported as Inconclusive, never as a pass.
+//
+// That is stress mode, the mode of a plain `go test`. In a test binary
+// built by `lockcheck test`, whose lock code calls the scheduler of package
+// sched at every synchronisation point, Check, Run and RunLock run in
+// controlled mode instead (see controlled.go): the scheduler runs one
+// goroutine at a time and its strategies (PCT, random walks) choose the
+// interleaving, time is virtual, a stuck waiter is seen at once, and every
+// failure comes with a step trace and a `replay:` command that reproduces
+// it exactly. Report.Mode and the failure's `mode:` line say which mode
+// ran, and why stress mode ran in such a binary.
 package sim

@@ -89,10 +89,13 @@ type Exploration struct {
 	Divergent   int           // runs that did not replay their path (the lock does what the scheduler does not control)
 	Elapsed     time.Duration // wall time
 	Failure     *Failure      // the first failure, or nil
-	// Schedule is the failing run's schedule: among the failing scenario's
-	// schedules within the bound, one with the fewest preemptions
-	// (Schedule.Preemptions; every schedule with fewer passed).
-	Schedule sched.Schedule
+	// Schedule is the failing run's schedule, and Preempted its number of
+	// preemptions (switches away from a goroutine that could go on; a
+	// switch when the running goroutine blocks or ends, and a select's
+	// case, are free): the fewest of any failing schedule of the failing
+	// scenario, since every schedule with fewer passed.
+	Schedule  sched.Schedule
+	Preempted int
 	Mode        string        // "controlled", or "stress" when nothing could be explored (see ModeReason)
 	ModeReason  string
 }
@@ -317,34 +320,52 @@ func exploreLock(newLock func() Lock, clients, ops int, opts []Option) (*Explora
 }
 
 // exploreScenario runs sc under every schedule with at most the bound of
-// preemptions, fewest first, and returns the first failure.
+// preemptions (sched.Explore: levels 0, 1, ... bound, so the first failure
+// has the fewest preemptions), and returns the first failure, completed
+// with its trace and replay command.
 func (s *search) exploreScenario(sc Scenario, e *Exploration) *Failure {
-	for b := 0; b <= s.cfg.preemptions; b++ {
-		x := sched.NewExplorer(b)
-		n := 0
-		for x.Next() {
-			n++
-			f := s.onceWith(sc, &plan{strategy: x, info: schedInfo{strategy: "exhaustive", depth: b, index: n}})
-			e.Runs++
-			if s.err != nil || s.ctl == nil {
-				return nil
-			}
-			if !x.LastFresh() {
-				continue
-			}
-			e.Schedules++
-			if f != nil {
-				f.Minimized = true
-				s.found = f
-				return f
-			}
+	var found *Failure
+	n := 0
+	st := sched.Explore(sched.ExploreOptions{Bound: s.cfg.preemptions}, func(strat sched.Strategy) bool {
+		n++
+		f := s.onceWith(sc, &plan{strategy: strat, info: schedInfo{strategy: "exhaustive"}})
+		e.Runs++
+		if s.err != nil || s.ctl == nil {
+			return true
 		}
-		e.Divergent += x.Coverage().Divergent
-		if x.Coverage().Divergent > 0 {
-			e.Complete = false
+		if f != nil && f.ctl != nil {
+			found = f
+			return true
 		}
+		return false
+	})
+	level := len(st.PerBound) - 1
+	if level >= 0 {
+		e.Schedules += st.PerBound[level] // level b runs every schedule with at most b preemptions
 	}
-	return nil
+	e.Divergent += st.Diverged
+	if st.Diverged > 0 || !st.Complete && found == nil {
+		e.Complete = false
+	}
+	if found == nil {
+		return nil
+	}
+	e.Preempted = st.Preemptions
+	info := schedInfo{strategy: "exhaustive", depth: level, index: st.PerBound[level]}
+	found.ctl.info = info
+	// Run the failing schedule again with a trace. It is not minimized:
+	// it has the fewest preemptions already, which Minimize (fewest
+	// choices) could trade for more.
+	sch := found.ctl.schedule
+	final := s.onceWith(sc, &plan{strategy: sched.Replay(sch), info: info, trace: true})
+	if final == nil || final.Kind != found.Kind || final.ctl == nil {
+		found.Mode = "controlled (" + info.String() + "); run again on its schedule, it did not fail the same way (the lock does something the scheduler does not control), so there is no replay"
+		return found
+	}
+	s.complete(final, token{fp: s.fp, unlocked: s.cfg.unlockedRelease, minimized: true,
+		info: info, scenario: sc, schedule: sch.String()})
+	s.found = final
+	return final
 }
 
 // exhaustiveFromEnv runs Check as an exhaustive exploration when

@@ -314,7 +314,8 @@ func (s *search) escaped(err error) {
 	}
 	s.ctl = nil
 	s.rep.Mode = "stress"
-	s.rep.ModeReason = fmt.Sprintf("controlled mode stopped: %v; the search went on in stress mode", err)
+	what, _, _ := strings.Cut(err.Error(), "\n") // the first line says what and where; then comes a stack
+	s.rep.ModeReason = fmt.Sprintf("controlled mode stopped: %s; the search went on in stress mode", what)
 	if s.found != nil {
 		s.shrinkEnd = time.Now() // keep the controlled failure found
 	}
@@ -330,15 +331,98 @@ func logMode(t *testing.T, rep *Report) {
 	}
 }
 
-// traceTail is how many steps of a trace a report shows.
+// traceTail is how many lines of a trace a report shows.
 const traceTail = 40
 
-// traceText renders the last steps of a controlled run: step number,
-// goroutine (client i, the harness, or a goroutine the lock started),
-// source position, operation and value, preemptions marked.
-func traceText(ev []sched.Event, clients int, harness map[int]bool) string {
-	first := max(0, len(ev)-traceTail)
-	shown := ev[first:]
+// foldMin is the shortest run of repeated steps that a trace folds.
+const foldMin = 4
+
+// traceText renders the part of a controlled run's trace that matters:
+// the last lines up to the return of the operation a violation or a broken
+// contract is marked on (the end of the run otherwise). A line is a step:
+// its number, the goroutine (client i, the harness, or a goroutine the
+// lock started), the source position of the operation, the operation and
+// the value it read or wrote; ⇢ marks a preemption. The harness's marks at
+// the call and the return of each operation show as ┌ and └ lines, with
+// the history's marks (◀) on them. Runs of steps that repeat one of the
+// dozen steps before them (goroutines spinning) are folded into one line.
+func (f *Failure) traceText() string {
+	ev, clients := f.Trace, len(f.Scenario.Clients)
+	var harness map[int]bool
+	var marks []markLabel
+	if f.ctl != nil {
+		harness, marks = f.ctl.harness, f.ctl.marks
+	}
+	pos := ""
+	if p := markPos.Load(); p != nil {
+		pos = *p
+	}
+	// The history's marks, by (client, slot).
+	opMarks := map[[2]int]string{}
+	slots := map[int]int{}
+	target := [2]int{-1, -1} // the operation the trace ends at
+	for i, op := range f.History {
+		k := [2]int{op.Client, slots[op.Client]}
+		slots[op.Client]++
+		if m, ok := f.Marks[i]; ok {
+			opMarks[k] = m
+			if target[0] < 0 && (f.Kind == Violation || f.Kind == Contract) {
+				target = k
+			}
+		}
+	}
+	// Label the marks' steps, and find the end.
+	labels := map[int]markLabel{}
+	end := len(ev)
+	j := 0
+	for i, e := range ev {
+		if e.Pos != pos || j >= len(marks) {
+			continue
+		}
+		labels[i] = marks[j]
+		if m := marks[j]; m.ret && [2]int{m.client, m.slot} == target {
+			end = i + 1
+		}
+		j++
+	}
+	// Fold repeated steps.
+	type item struct{ first, n int } // steps first..first+n-1; n > 1: folded
+	var items []item
+	type key struct {
+		g            int
+		pos, op, val string
+	}
+	var recent []key
+	run := 0 // repeated steps just before i
+	flush := func(i int) {
+		if run >= foldMin {
+			items = append(items, item{i - run, run})
+		} else {
+			for k := i - run; k < i; k++ {
+				items = append(items, item{k, 1})
+			}
+		}
+		run = 0
+	}
+	for i := 0; i < end; i++ {
+		e := ev[i]
+		k := key{e.G, e.Pos, e.Op, e.Value}
+		_, marked := labels[i]
+		if !marked && !e.Preempt && slices.Contains(recent, k) {
+			run++
+		} else {
+			flush(i)
+			items = append(items, item{i, 1})
+		}
+		recent = append(recent, k)
+		if len(recent) > 12 {
+			recent = recent[1:]
+		}
+	}
+	flush(end)
+	first := max(0, len(items)-traceTail)
+	shown := items[first:]
+
 	who := func(g int) string {
 		switch {
 		case g < clients:
@@ -349,33 +433,59 @@ func traceText(ev []sched.Event, clients int, harness map[int]bool) string {
 		return fmt.Sprintf("goroutine %d", g)
 	}
 	wWho, wPos, timed := len("goroutine"), len("where"), false
-	for _, e := range shown {
+	for _, it := range shown {
+		e := ev[it.first]
 		wWho, wPos = max(wWho, len(who(e.G))), max(wPos, len(e.Pos))
 		timed = timed || e.Time != 0
 	}
 	var b strings.Builder
-	what := fmt.Sprintf("the last %d of %d steps", len(shown), len(ev))
-	if first == 0 {
-		what = fmt.Sprintf("all %d steps", len(ev))
+	span := "no steps"
+	if len(shown) > 0 {
+		span = fmt.Sprintf("steps %d to %d of %d", shown[0].first+1, end, len(ev))
 	}
-	fmt.Fprintf(&b, "trace (%s of the run; ⇢ marks a preemption: the scheduler switched away from a goroutine that could go on):\n", what)
+	if end < len(ev) {
+		span += ", up to the return of the operation marked ◀"
+	}
+	fmt.Fprintf(&b, "trace (%s; ┌ └ a client's call and return, ⇢ a preemption: the scheduler switched away from a goroutine that could go on):\n", span)
 	fmt.Fprintf(&b, "    %6s  %-*s  %-*s  ", "step", wWho, "goroutine", wPos, "where")
 	if timed {
 		fmt.Fprintf(&b, "%8s  ", "time")
 	}
 	b.WriteString("operation\n")
-	for i, e := range shown {
+	for _, it := range shown {
+		e := ev[it.first]
+		if it.n > 1 {
+			fmt.Fprintf(&b, "    %6s  … %d steps that repeat steps just above (spinning) …\n", "", it.n)
+			continue
+		}
 		mark := "  "
 		if e.Preempt {
 			mark = "⇢ "
 		}
-		fmt.Fprintf(&b, "  %s%6d  %-*s  %-*s  ", mark, first+i+1, wWho, who(e.G), wPos, e.Pos)
+		where := e.Pos
+		l, isMark := labels[it.first]
+		if isMark || where == "?" {
+			where = ""
+		}
+		fmt.Fprintf(&b, "  %s%6d  %-*s  %-*s  ", mark, it.first+1, wWho, who(e.G), wPos, where)
 		if timed {
 			fmt.Fprintf(&b, "%8s  ", "+"+e.Time.String())
 		}
-		b.WriteString(e.Op)
-		if e.Value != "" {
-			b.WriteString(": " + e.Value)
+		switch {
+		case isMark && l.ret:
+			b.WriteString("└ " + l.text)
+		case isMark:
+			b.WriteString("┌ " + l.text)
+		default:
+			b.WriteString(e.Op)
+			if e.Value != "" {
+				b.WriteString(": " + e.Value)
+			}
+		}
+		if m, ok := opMarks[[2]int{l.client, l.slot}]; isMark && ok && (l.ret || !slices.ContainsFunc(marks, func(o markLabel) bool {
+			return o.ret && o.client == l.client && o.slot == l.slot
+		})) {
+			b.WriteString("  " + m)
 		}
 		b.WriteString("\n")
 	}

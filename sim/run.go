@@ -319,7 +319,9 @@ func (r *run) do(c *client, s Step, offset int) {
 		r.rendezvous(offset >> 16)
 		delay(offset & 0xffff)
 	}
+	r.mark(c, k, false)
 	ok, bad, panicked := r.invoke(c.lock, s, ctx)
+	r.mark(c, k, true)
 	ret := r.clock.Add(1)
 	if parks {
 		r.parked.Add(-1)

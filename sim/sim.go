@@ -95,11 +95,7 @@ func (f *Failure) Error() string {
 		fmt.Fprintf(&b, "\nhistory (time runs down; one column per client):\n%s", history.Timeline(f.History, f.Marks))
 	}
 	if len(f.Trace) > 0 {
-		var harness map[int]bool
-		if f.ctl != nil {
-			harness = f.ctl.harness
-		}
-		b.WriteString("\n" + traceText(f.Trace, len(f.Scenario.Clients), harness))
+		b.WriteString("\n" + f.traceText())
 	}
 	if f.HTML != "" {
 		fmt.Fprintf(&b, "\nvisualization: %s\n", f.HTML)
@@ -154,10 +150,11 @@ type config struct {
 	seed            uint64
 	ctx             context.Context
 	inProcess       bool
-	forceControlled bool   // controlled mode even in a plain build (tests)
-	replay          string // a replay token (LOCKCHECK_REPLAY)
-	testName        string // Check's test, for the replay command
-	preemptions     int    // the preemption bound of an exhaustive exploration (see exhaustive.go)
+	forceControlled bool          // controlled mode even in a plain build (tests)
+	replay          string        // a replay token (LOCKCHECK_REPLAY)
+	testName        string        // Check's test, for the replay command
+	escape          time.Duration // sched.Options.Escape (0: the scheduler's default)
+	preemptions     int           // the preemption bound of an exhaustive exploration (see exhaustive.go)
 }
 
 // Option configures Check and Run.
@@ -378,9 +375,10 @@ func runSearch(tb rapid.TB, newTarget func() (Target, error), opts []Option) (*R
 	if err != nil {
 		return nil, fmt.Errorf("sim: making the target: %w", err)
 	}
-	s.kinds = offered(probe.Client(0))
-	controlled, reason := chooseMode(cfg, probe.Client(0))
-	s.fp = fingerprint(probe.Client(0))
+	c0 := probe.Client(0) // the harness asks each client once
+	s.kinds = offered(c0)
+	controlled, reason := chooseMode(cfg, c0)
+	s.fp = fingerprint(c0)
 	_ = probe.Close()
 	s.rep.Mode, s.rep.ModeReason = "stress", reason
 	if cfg.replay != "" {

@@ -16,7 +16,7 @@ func ExampleCompareAndSwapInt32() {
 		atomic.CompareAndSwapInt32(&state, 0, 1)
 		atomic.LoadInt32(&state)
 	})
-	for _, e := range res.Trace[1:] {
+	for _, e := range res.Trace {
 		fmt.Println(e.Pos, e.Op, e.Value)
 	}
 	// Output:

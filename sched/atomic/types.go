@@ -215,5 +215,8 @@ func (x *Pointer[T]) CompareAndSwap(old, new *T) (swapped bool) {
 // noCopy makes go vet's copylocks check flag copies.
 type noCopy struct{}
 
-func (*noCopy) Lock()   {}
+// Lock is for go vet.
+func (*noCopy) Lock() {}
+
+// Unlock is for go vet.
 func (*noCopy) Unlock() {}

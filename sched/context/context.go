@@ -62,6 +62,7 @@ type afterFunc struct {
 	ran  bool
 }
 
+// Deadline implements Context.
 func (c *cancelCtx) Deadline() (time.Time, bool) {
 	if c.hasDL {
 		return c.deadline, true
@@ -69,14 +70,17 @@ func (c *cancelCtx) Deadline() (time.Time, bool) {
 	return c.parent.Deadline()
 }
 
+// Done implements Context.
 func (c *cancelCtx) Done() <-chan struct{} { return c.done }
 
+// Err implements Context.
 func (c *cancelCtx) Err() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.err
 }
 
+// Value implements Context.
 func (c *cancelCtx) Value(key any) any {
 	if key == &ctxKey {
 		return c
@@ -84,6 +88,7 @@ func (c *cancelCtx) Value(key any) any {
 	return c.parent.Value(key)
 }
 
+// String implements Context.
 func (c *cancelCtx) String() string { return "sched/context.cancelCtx" }
 
 // cancel cancels c and its children with err and cause (the first
@@ -270,7 +275,7 @@ func WithTimeoutCause(parent Context, timeout time.Duration, cause error) (Conte
 // Cause is context.Cause, also for the contexts this package creates in a
 // run.
 func Cause(c Context) error {
-	if cc, ok := c.Value(&ctxKey).(*cancelCtx); ok {
+	if cc, ok := c.Value(&ctxKey).(*cancelCtx); ok && cc.done == c.Done() {
 		cc.mu.Lock()
 		defer cc.mu.Unlock()
 		return cc.cause

@@ -194,7 +194,10 @@ func (rw *RWMutex) RLocker() Locker { return (*rlocker)(rw) }
 
 type rlocker RWMutex
 
-func (r *rlocker) Lock()   { (*RWMutex)(r).RLock() }
+// Lock implements Locker (see the type).
+func (r *rlocker) Lock() { (*RWMutex)(r).RLock() }
+
+// Unlock implements Locker (see the type).
 func (r *rlocker) Unlock() { (*RWMutex)(r).RUnlock() }
 
 func boolString(b bool) string {
@@ -207,5 +210,8 @@ func boolString(b bool) string {
 // noCopy makes go vet's copylocks check flag copies.
 type noCopy struct{}
 
-func (*noCopy) Lock()   {}
+// Lock implements Locker (see the type).
+func (*noCopy) Lock() {}
+
+// Unlock implements Locker (see the type).
 func (*noCopy) Unlock() {}

@@ -77,6 +77,12 @@ type G struct {
 	daemon bool      // a helper (context propagation): never keeps a run alive
 	done   bool
 
+	// starting: the goroutine runs its first stretch of code, up to its
+	// first scheduling point, on behalf of its creator (see start), which
+	// waits on started.
+	starting bool
+	started  chan struct{}
+
 	pend *pending // the operation it waits to perform, nil while it runs
 
 	// Spinning (see observe): the fingerprints of its current streak of
@@ -135,7 +141,14 @@ type run struct {
 	now     time.Duration
 	timers  timerHeap
 	tseq    int
+	idleAdv int // advances of virtual time since the last step
+	spawns  []spawnReq
 	alive   sync.WaitGroup
+}
+
+type spawnReq struct {
+	f      func()
+	daemon bool
 }
 
 // Run runs gs as managed goroutines 0..len(gs)-1 until they are all done, or
@@ -153,15 +166,20 @@ func Run(cfg Config, gs ...func()) *Outcome {
 	}
 	active.Add(1)
 	defer active.Add(-1)
-	r.mu.Lock()
-	for _, f := range gs {
-		r.spawn(f, false, nil)
-	}
-	next := r.schedule(nil)
-	r.mu.Unlock()
-	if next != nil {
-		next.wake <- true
-	}
+	go func() {
+		r.mu.Lock()
+		for _, f := range gs {
+			if !r.start(f, false) {
+				r.mu.Unlock()
+				return
+			}
+		}
+		next := r.schedule(nil)
+		r.mu.Unlock()
+		if next != nil {
+			next.wake <- true
+		}
+	}()
 	r.watch()
 	r.waitUnwound()
 	if cfg.Strategy != nil {
@@ -202,13 +220,14 @@ func (r *run) watch() {
 	}
 }
 
-// waitUnwound waits (at most Config.Escape) for the goroutines unwound at
-// the end of the run, so that their deferred calls do not overlap the
-// caller's next steps.
+// waitUnwound waits (at most a second, or Config.Escape if shorter) for
+// the goroutines unwound at the end of the run, so that their deferred
+// calls do not overlap the caller's next steps; a deferred call that
+// blocks for real is not waited for longer.
 func (r *run) waitUnwound() {
 	done := make(chan struct{})
 	go func() { r.alive.Wait(); close(done) }()
-	t := time.NewTimer(r.cfg.Escape)
+	t := time.NewTimer(min(r.cfg.Escape, time.Second))
 	defer t.Stop()
 	select {
 	case <-done:
@@ -270,15 +289,22 @@ func goroutineStack(id int64) (state, stack string) {
 	return "gone", ""
 }
 
-// spawn creates goroutine f with the next id. Called with r.mu held.
-func (r *run) spawn(f func(), daemon bool, pcs []uintptr) *G {
-	g := &G{r: r, id: len(r.gs), wake: make(chan bool, 1), daemon: daemon}
-	g.pend = &pending{op: "go", pcs: pcs, seq: r.steps}
+// start creates goroutine f with the next id and runs it up to its first
+// scheduling point (or its end), where it registers its pending operation
+// without a decision and hands control back: the code before a
+// goroutine's first scheduling point is local, so running it at once
+// loses no interleaving, and starting a goroutine is not a step. It
+// reports false if the run ended meanwhile (the new goroutine escaped).
+// Called with r.mu held; released while the new goroutine runs.
+func (r *run) start(f func(), daemon bool) bool {
+	g := &G{r: r, id: len(r.gs), wake: make(chan bool, 1), daemon: daemon, starting: true, started: make(chan struct{}, 1)}
 	r.gs = append(r.gs, g)
 	if r.cfg.Strategy != nil {
 		r.cfg.Strategy.NewG(g.id)
 	}
 	r.alive.Add(1)
+	prev := r.running
+	r.running = g
 	go func() {
 		defer r.alive.Done()
 		id := goid()
@@ -292,13 +318,33 @@ func (r *run) spawn(f func(), daemon bool, pcs []uintptr) *G {
 			byG.Store(gp, g)
 			defer byG.Delete(gp)
 		}
-		if !<-g.wake {
-			return
-		}
 		defer g.exit()
 		f()
 	}()
-	return g
+	r.mu.Unlock()
+	select {
+	case <-g.started:
+	case <-r.end:
+	}
+	r.mu.Lock()
+	if r.over {
+		return false
+	}
+	r.running = prev
+	return true
+}
+
+// startQueued starts the goroutines that timers asked for. Called with
+// r.mu held.
+func (r *run) startQueued() bool {
+	for len(r.spawns) > 0 {
+		s := r.spawns[0]
+		r.spawns = r.spawns[1:]
+		if !r.start(s.f, s.daemon) {
+			return false
+		}
+	}
+	return true
 }
 
 // exit is the last scheduling point of a goroutine: it hands the token on.
@@ -311,6 +357,12 @@ func (g *G) exit() {
 	}
 	g.done, g.pend = true, nil
 	r.progress(g)
+	if g.starting {
+		g.starting = false
+		r.mu.Unlock()
+		g.started <- struct{}{}
+		return
+	}
 	next := r.schedule(nil)
 	r.mu.Unlock()
 	if next != nil {
@@ -336,6 +388,15 @@ func (g *G) point(p *pending) bool {
 	g.lastRO = false
 	p.seq = r.steps
 	g.pend = p
+	if g.starting {
+		g.starting = false
+		r.mu.Unlock()
+		g.started <- struct{}{}
+		if !<-g.wake {
+			runtime.Goexit()
+		}
+		return true
+	}
 	next := r.schedule(g)
 	r.mu.Unlock()
 	if next == nil {
@@ -368,6 +429,9 @@ func (r *run) schedule(from *G) *G {
 			return nil
 		}
 		r.fireDue()
+		if !r.startQueued() {
+			return nil
+		}
 		var cands, parked []*G
 		live := false
 		for _, g := range r.gs {
@@ -431,7 +495,7 @@ func (r *run) pick(from *G, cands []*G) *G {
 	}
 	chosen := def
 	if s := r.cfg.Strategy; s != nil {
-		id := s.PickG(step, ids, def.id)
+		id := s.PickG(step, ids, def.id, fromCand)
 		for _, g := range cands {
 			if g.id == id {
 				chosen = g
@@ -460,6 +524,7 @@ func (r *run) pick(from *G, cands []*G) *G {
 	}
 	r.steps++
 	r.out.Steps = r.steps
+	r.idleAdv = 0
 	chosen.pend = nil
 	r.running = chosen
 	return chosen
@@ -490,7 +555,9 @@ func (r *run) idle() bool {
 		return false
 	}
 	for _, f := range fs {
-		r.spawn(f, false, nil)
+		if !r.start(f, false) {
+			return false
+		}
 	}
 	return len(fs) > 0
 }
@@ -520,28 +587,16 @@ func (r *run) finish() {
 	close(r.end)
 }
 
-// Go starts f as a managed goroutine of g's run, and is a scheduling point.
-func (g *G) Go(f func()) {
-	r := g.r
-	r.mu.Lock()
-	if r.over {
-		r.mu.Unlock()
-		go f()
-		return
-	}
-	var pcs []uintptr
-	if r.cfg.Trace {
-		pcs = callers()
-	}
-	r.spawn(f, false, pcs)
-	r.mu.Unlock()
-	g.Yield("go")
-}
+// Go starts f as a managed goroutine of g's run (not a scheduling point:
+// f runs at once up to its first scheduling point, see start).
+func (g *G) Go(f func()) { g.goStart(f, false) }
 
 // GoDaemon starts f as a managed helper goroutine that never keeps the run
 // alive and is not listed as blocked (context propagation); f may call
 // Undaemon when it starts doing the user's work.
-func (g *G) GoDaemon(f func()) {
+func (g *G) GoDaemon(f func()) { g.goStart(f, true) }
+
+func (g *G) goStart(f func(), daemon bool) {
 	r := g.r
 	r.mu.Lock()
 	if r.over {
@@ -549,9 +604,11 @@ func (g *G) GoDaemon(f func()) {
 		go f()
 		return
 	}
-	r.spawn(f, true, nil)
+	ok := r.start(f, daemon)
 	r.mu.Unlock()
-	g.Yield("go")
+	if !ok {
+		runtime.Goexit()
+	}
 }
 
 // Undaemon makes a helper goroutine an ordinary one.
@@ -669,15 +726,24 @@ type Timer struct {
 
 type timerHeap []*Timer
 
+// Len implements heap.Interface.
 func (h timerHeap) Len() int { return len(h) }
+
+// Less implements heap.Interface.
 func (h timerHeap) Less(i, j int) bool {
 	if h[i].when != h[j].when {
 		return h[i].when < h[j].when
 	}
 	return h[i].seq < h[j].seq
 }
+
+// Swap implements heap.Interface.
 func (h timerHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i]; h[i].idx = i; h[j].idx = j }
-func (h *timerHeap) Push(x any)   { t := x.(*Timer); t.idx = len(*h); *h = append(*h, t) }
+
+// Push implements heap.Interface.
+func (h *timerHeap) Push(x any) { t := x.(*Timer); t.idx = len(*h); *h = append(*h, t) }
+
+// Pop implements heap.Interface.
 func (h *timerHeap) Pop() any {
 	old := *h
 	t := old[len(old)-1]
@@ -766,17 +832,22 @@ func (r *run) fireDue() {
 	for len(r.timers) > 0 && r.timers[0].when <= r.now {
 		t := heap.Pop(&r.timers).(*Timer)
 		if t.fire != nil {
-			t.fire(Epoch.Add(r.now), func(f func()) { r.spawn(f, false, nil) })
+			t.fire(Epoch.Add(r.now), func(f func()) { r.spawns = append(r.spawns, spawnReq{f: f}) })
 		}
 	}
 }
 
+// maxIdleAdvances bounds the advances of virtual time without a step in
+// between (a ticker nobody receives from): past it, nothing can run.
+const maxIdleAdvances = 10000
+
 // advance moves virtual time to the earliest timer; it reports whether
 // there was one. Called with r.mu held.
 func (r *run) advance() bool {
-	if len(r.timers) == 0 {
+	if len(r.timers) == 0 || r.idleAdv >= maxIdleAdvances {
 		return false
 	}
+	r.idleAdv++
 	if w := r.timers[0].when; w > r.now {
 		r.now = w
 	}

@@ -12,8 +12,9 @@ import (
 type Strategy interface {
 	Begin()
 	// PickG returns the id of the goroutine to run, one of cands (sorted),
-	// given the default rule's choice def.
-	PickG(step int, cands []int, def int) int
+	// given the default rule's choice def; preemptible says that def is the
+	// goroutine that was running (choosing another is a preemption).
+	PickG(step int, cands []int, def int, preemptible bool) int
 	// PickCase returns the select case that proceeds, one of ready (sorted).
 	PickCase(step int, g int, ready []int) int
 	NewG(id int)
@@ -33,15 +34,26 @@ type Random struct {
 // NewRandom returns the random walk seeded with seed.
 func NewRandom(seed uint64) *Random { return &Random{seed: seed} }
 
+// Begin implements Strategy.
 func (s *Random) Begin() {
 	s.rng = rand.New(rand.NewPCG(s.seed, 0x5eed^s.runs))
 	s.runs++
 }
-func (s *Random) PickG(_ int, cands []int, _ int) int { return cands[s.rng.IntN(len(cands))] }
-func (s *Random) PickCase(_, _ int, ready []int) int  { return ready[s.rng.IntN(len(ready))] }
-func (s *Random) NewG(int)                            {}
-func (s *Random) Demote(int)                          {}
-func (s *Random) End(int)                             {}
+
+// PickG implements Strategy.
+func (s *Random) PickG(_ int, cands []int, _ int, _ bool) int { return cands[s.rng.IntN(len(cands))] }
+
+// PickCase implements Strategy.
+func (s *Random) PickCase(_, _ int, ready []int) int { return ready[s.rng.IntN(len(ready))] }
+
+// NewG implements Strategy.
+func (s *Random) NewG(int) {}
+
+// Demote implements Strategy.
+func (s *Random) Demote(int) {}
+
+// End implements Strategy.
+func (s *Random) End(int) {}
 
 // PCT is probabilistic concurrency testing (Burckhardt, Kothari, Musuvathi,
 // Nagarakatte, ASPLOS 2010). Each goroutine gets a random priority above d
@@ -67,14 +79,16 @@ type PCT struct {
 // DefaultK is PCT's estimate of a run's length (steps) before it has seen one.
 const DefaultK = 64
 
-// NewPCT returns PCT with depth d (d < 1 counts as 1).
-func NewPCT(seed uint64, depth int) *PCT {
+// NewPCT returns PCT with depth d (d < 1 counts as 1) and the estimate k
+// of a run's length (k < 1: DefaultK until a run has been seen).
+func NewPCT(seed uint64, depth, k int) *PCT {
 	if depth < 1 {
 		depth = 1
 	}
-	return &PCT{seed: seed, depth: depth}
+	return &PCT{seed: seed, depth: depth, k: max(k, 0)}
 }
 
+// Begin implements Strategy.
 func (s *PCT) Begin() {
 	s.rng = rand.New(rand.NewPCG(s.seed, 0x9c7^s.runs))
 	s.runs++
@@ -91,13 +105,15 @@ func (s *PCT) Begin() {
 	s.demoted = 0
 }
 
+// NewG implements Strategy.
 func (s *PCT) NewG(id int) {
 	for len(s.prio) <= id {
 		s.prio = append(s.prio, int64(s.depth)+1+int64(s.rng.Uint64()>>4))
 	}
 }
 
-func (s *PCT) PickG(step int, cands []int, _ int) int {
+// PickG implements Strategy.
+func (s *PCT) PickG(step int, cands []int, _ int, _ bool) int {
 	best := cands[0]
 	for _, id := range cands[1:] {
 		if s.prio[id] > s.prio[best] {
@@ -112,13 +128,16 @@ func (s *PCT) PickG(step int, cands []int, _ int) int {
 	return best
 }
 
+// PickCase implements Strategy.
 func (s *PCT) PickCase(_, _ int, ready []int) int { return ready[s.rng.IntN(len(ready))] }
 
+// Demote implements Strategy.
 func (s *PCT) Demote(id int) {
 	s.demoted++
 	s.prio[id] = -s.demoted
 }
 
+// End implements Strategy.
 func (s *PCT) End(steps int) {
 	if steps > s.k {
 		s.k = steps
@@ -144,6 +163,7 @@ func NewReplay(choices []Choice) *Replay {
 	return &Replay{choices: c}
 }
 
+// Begin implements Strategy.
 func (s *Replay) Begin() { s.i = 0 }
 
 func (s *Replay) next(step int, isCase bool) (int, bool) {
@@ -158,13 +178,15 @@ func (s *Replay) next(step int, isCase bool) (int, bool) {
 	return 0, false
 }
 
-func (s *Replay) PickG(step int, cands []int, def int) int {
+// PickG implements Strategy.
+func (s *Replay) PickG(step int, cands []int, def int, _ bool) int {
 	if n, ok := s.next(step, false); ok && slices.Contains(cands, n) {
 		return n
 	}
 	return def
 }
 
+// PickCase implements Strategy.
 func (s *Replay) PickCase(step int, _ int, ready []int) int {
 	if n, ok := s.next(step, true); ok && slices.Contains(ready, n) {
 		return n
@@ -172,6 +194,11 @@ func (s *Replay) PickCase(step int, _ int, ready []int) int {
 	return ready[0]
 }
 
-func (s *Replay) NewG(int)   {}
+// NewG implements Strategy.
+func (s *Replay) NewG(int) {}
+
+// Demote implements Strategy.
 func (s *Replay) Demote(int) {}
-func (s *Replay) End(int)    {}
+
+// End implements Strategy.
+func (s *Replay) End(int) {}
