@@ -1,6 +1,7 @@
 package sched_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/lockcheck/lockcheck/sched"
@@ -69,27 +70,38 @@ func TestExploreCoversRandomWalks(t *testing.T) {
 		{"mutex, bound 2", mutexPair, 2},
 		{"select, bound 1", selectRace, 1},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			seen := map[string]int{}
-			st := sched.Explore(sched.ExploreOptions{Bound: tc.bound}, func(s sched.Strategy) bool {
-				res := sched.Run(sched.Options{Strategy: s}, tc.setup()...)
-				seen[res.Schedule.String()]++
-				return false
+	for _, strict := range []bool{false, true} {
+		for _, tc := range cases {
+			t.Run(fmt.Sprintf("%s, strict %v", tc.name, strict), func(t *testing.T) {
+				exploreCovers(t, tc.setup, tc.bound, strict)
 			})
-			if !st.Complete || st.Diverged != 0 {
-				t.Fatalf("%+v", st)
-			}
-			if last := st.PerBound[tc.bound]; len(seen) != last {
-				t.Fatalf("%d distinct schedules, but the last level made %d runs", len(seen), last)
-			}
-			for seed := range uint64(1000) {
-				res := sched.Run(sched.Options{Strategy: sched.Random(seed)}, tc.setup()...)
-				if res.Schedule.Preemptions() <= tc.bound && seen[res.Schedule.String()] == 0 {
-					t.Fatalf("a random walk made %s, which the exploration missed", res.Schedule)
-				}
-			}
-			t.Logf("%d schedules (%+v)", len(seen), st)
-		})
+		}
 	}
+}
+
+// exploreCovers runs the cross-check of TestExploreCoversRandomWalks on
+// the goroutines setup makes.
+func exploreCovers(t *testing.T, setup func() []func(), bound int, strict bool) {
+	seen := map[string]int{}
+	st := sched.Explore(sched.ExploreOptions{Bound: bound, Strict: strict}, func(s sched.Strategy) bool {
+		res := sched.Run(sched.Options{Strategy: s}, setup()...)
+		seen[res.Schedule.String()]++
+		if strict && res.Schedule.Preemptions() > bound {
+			t.Errorf("strict: %s has more than %d choices", res.Schedule, bound)
+		}
+		return false
+	})
+	if !st.Complete || st.Diverged != 0 {
+		t.Fatalf("%+v", st)
+	}
+	if last := st.PerBound[bound]; len(seen) != last {
+		t.Fatalf("%d distinct schedules, but the last level made %d runs", len(seen), last)
+	}
+	for seed := range uint64(1000) {
+		res := sched.Run(sched.Options{Strategy: sched.Random(seed)}, setup()...)
+		if res.Schedule.Preemptions() <= bound && seen[res.Schedule.String()] == 0 {
+			t.Fatalf("a random walk made %s, which the exploration missed", res.Schedule)
+		}
+	}
+	t.Logf("%d schedules (%+v)", len(seen), st)
 }

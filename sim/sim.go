@@ -155,6 +155,7 @@ type config struct {
 	testName        string        // Check's test, for the replay command
 	escape          time.Duration // sched.Options.Escape (0: the scheduler's default)
 	preemptions     int           // the preemption bound of an exhaustive exploration (see exhaustive.go)
+	freeSwitches    bool          // exhaustive: only preemptions proper count against the bound
 }
 
 // Option configures Check and Run.

@@ -12,11 +12,12 @@ type Frame struct {
 	Chosen      int // index in Options
 	Preemptible bool
 	Budget      int
+	Strict      bool // every option but the default costs one (see sched.ExploreOptions.Strict)
 }
 
 // Cost is the number of preemptions that taking option j costs.
 func (f Frame) Cost(j int) int {
-	if !f.Case && f.Preemptible && j > 0 {
+	if j > 0 && (f.Strict || !f.Case && f.Preemptible) {
 		return 1
 	}
 	return 0
@@ -32,6 +33,7 @@ type DFS struct {
 	pos      int
 	used     int
 	Diverged bool // a prefix choice point did not match: the code is not deterministic
+	Strict   bool // every choice off the default costs one
 }
 
 // NewDFS returns the strategy following prefix.
@@ -50,7 +52,7 @@ func (s *DFS) choose(isCase bool, opts []int, preemptible bool) int {
 			s.Diverged = true
 		}
 	}
-	f := Frame{Case: isCase, Options: opts, Chosen: idx, Preemptible: preemptible, Budget: s.used}
+	f := Frame{Case: isCase, Options: opts, Chosen: idx, Preemptible: preemptible, Budget: s.used, Strict: s.Strict}
 	s.used += f.Cost(idx)
 	s.Frames = append(s.Frames, f)
 	s.pos++
