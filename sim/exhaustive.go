@@ -139,7 +139,7 @@ func (e *Exploration) Coverage() string {
 		return fmt.Sprintf("%s schedules with at most %s of %s, NOT exhaustive (%d runs diverged: the lock does something the scheduler does not control)",
 			thousands(e.Schedules), pre, plural(e.Scenarios, "scenario"), e.Divergent)
 	}
-	return fmt.Sprintf("all %s schedules with at most %s of every %s (%s)", thousands(e.Schedules), pre, scope, plural(e.Scenarios, "scenario"))
+	return fmt.Sprintf("all %s schedules with at most %s of every %s (%s scenarios)", thousands(e.Schedules), pre, scope, thousands(e.Scenarios))
 }
 
 // thousands writes n with commas between groups of three digits.
@@ -255,8 +255,11 @@ func Exhaustive(t *testing.T, newLock func() Lock, clients, ops int, opts ...Opt
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.Mode != "controlled" {
+	if e.Mode != "controlled" && e.Runs == 0 {
 		t.Skipf("lockcheck: exhaustive exploration needs controlled mode: %s", e.ModeReason)
+	}
+	if e.Mode != "controlled" {
+		t.Fatalf("lockcheck: the exploration stopped: %s", e.ModeReason)
 	}
 	t.Logf("lockcheck: exhaustive: %s; %s runs in %v", e.Coverage(), thousands(e.Runs), e.Elapsed.Round(time.Millisecond))
 	if e.Failure != nil {
