@@ -1,28 +1,165 @@
 package sim
 
 import (
+	"errors"
+	"strings"
 	"testing"
-	"time"
 
 	"github.com/lockcheck/lockcheck/model"
+	"github.com/lockcheck/lockcheck/sched"
 )
 
-func TestExhaustiveScratch(t *testing.T) {
-	for _, c := range []struct {
+func TestScenariosEnumeration(t *testing.T) {
+	cases := []struct {
+		kinds        []model.Kind
+		clients, ops int
+		want         int
+	}{
+		{model.Kinds, 2, 3, 2358},       // 9 + (81 + 81) + (729 + 2·729)
+		{model.Kinds, 1, 2, 90},         // 9 + 81
+		{model.Kinds, 3, 3, 2358 + 729}, // and 3 clients of one step
+		{[]model.Kind{model.Acquire, model.TryAcquire, model.Release}, 2, 3, 102},
+	}
+	for _, tc := range cases {
+		alpha := Alphabet(tc.kinds)
+		n, last := 0, -1
+		seen := map[string]bool{}
+		Scenarios(alpha, tc.clients, tc.ops, func(sc Scenario) bool {
+			n++
+			if sc.ops() < last {
+				t.Fatalf("%s comes after a scenario of %d operations", sc, last)
+			}
+			last = sc.ops()
+			if len(sc.Clients) > tc.clients || sc.ops() > tc.ops || seen[sc.String()] {
+				t.Fatalf("bad or repeated scenario %s", sc)
+			}
+			seen[sc.String()] = true
+			return true
+		})
+		if n != tc.want {
+			t.Errorf("%d kinds, %d clients, %d ops: %d scenarios, want %d", len(tc.kinds), tc.clients, tc.ops, n, tc.want)
+		}
+	}
+	if a := Alphabet(model.Kinds); len(a) != 9 {
+		t.Errorf("alphabet of every kind: %v", a)
+	}
+}
+
+func TestExhaustiveEnv(t *testing.T) {
+	cases := []struct {
+		v               string
+		clients, ops, k int
+		free, bad       bool
+	}{
+		{v: "2,3", clients: 2, ops: 3, k: DefaultPreemptions},
+		{v: "2,3,1", clients: 2, ops: 3, k: 1},
+		{v: "3, 2, 0", clients: 3, ops: 2, k: 0},
+		{v: "2,3,2,free", clients: 2, ops: 3, k: 2, free: true},
+		{v: "2", bad: true}, {v: "0,3", bad: true}, {v: "2,x", bad: true}, {v: "2,3,-1", bad: true}, {v: "2,3,2,nope", bad: true},
+	}
+	for _, tc := range cases {
+		c, o, k, free, err := exhaustiveEnv(tc.v)
+		if tc.bad {
+			if !errors.Is(err, ErrExhaustiveEnv) {
+				t.Errorf("%q: err %v, want ErrExhaustiveEnv", tc.v, err)
+			}
+			continue
+		}
+		if err != nil || c != tc.clients || o != tc.ops || k != tc.k || free != tc.free {
+			t.Errorf("%q: %d,%d,%d,%v,%v", tc.v, c, o, k, free, err)
+		}
+	}
+}
+
+// TestExhaustivePassesCorrect: correct locks on sched's primitives pass
+// every scenario of 2 clients with up to 2 operations, and the coverage
+// statement says so.
+func TestExhaustivePassesCorrect(t *testing.T) {
+	for _, tc := range []struct {
 		name string
 		mk   func() Lock
-	}{{"chan", func() Lock { return make(ctlChanLock, 1) }}, {"cond", newCondLock}, {"cts", func() Lock { return new(ctsLock) }}, {"lost", func() Lock { return new(lostWakeLock) }}} {
-		for _, ops := range []int{2, 3} {
-			e, err := ExploreLock(c.mk, 2, ops, withControlled())
+	}{{"channel", func() Lock { return make(ctlChanLock, 1) }}, {"cond", newCondLock}} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, err := ExploreLock(tc.mk, 2, 2, withControlled())
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Logf("%s ops=%d: %s; runs %d; %v", c.name, ops, e.Coverage(), e.Runs, e.Elapsed)
 			if e.Failure != nil {
-				t.Logf("%s", e.Failure.Error())
+				t.Fatal(e.Failure.Error())
 			}
-		}
+			if !e.Complete || e.Schedules < e.Scenarios || !strings.HasPrefix(e.Coverage(), "all ") {
+				t.Fatalf("%+v: %s", e, e.Coverage())
+			}
+			t.Log(e.Coverage())
+		})
 	}
-	_ = model.Acquire
-	_ = time.Second
+}
+
+// TestExhaustiveCatches: the exploration catches check-then-set and the
+// lost wake-up on a smallest failing scenario, with a schedule of the
+// fewest preemptions: exploring that scenario with one preemption fewer
+// passes, and the reported failure replays.
+func TestExhaustiveCatches(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		mk   func() Lock
+		kind FailureKind
+		ops  int // the smallest failing scenario's size
+	}{
+		{"check-then-set", func() Lock { return new(ctsLock) }, Violation, 2},
+		{"lost wake-up", func() Lock { return new(lostWakeLock) }, Stuck, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, err := ExploreLock(tc.mk, 2, 3, withControlled(), WithHTMLDir(t.TempDir()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := e.Failure
+			if f == nil || f.Kind != tc.kind {
+				t.Fatalf("want a %s, got %v (%s)", tc.kind, f, e.Coverage())
+			}
+			if f.Scenario.ops() != tc.ops {
+				t.Fatalf("failing scenario of %d operations, want %d:\n%s", f.Scenario.ops(), tc.ops, f.Error())
+			}
+			if !strings.Contains(f.Replay, "-replay=") || len(f.Trace) == 0 || e.Preempted != e.Schedule.Preemptions() {
+				t.Fatalf("replay %q, %d trace steps, preempted %d, schedule %s", f.Replay, len(f.Trace), e.Preempted, e.Schedule)
+			}
+			// Fewest: the failing scenario passes with one preemption fewer.
+			if e.Preempted > 0 {
+				cfg, _ := newConfig([]Option{withControlled(), WithExhaustive(e.Preempted - 1)})
+				s := &search{cfg: cfg, newTarget: sharedTarget(tc.mk), ctl: newCtlSearch(1)}
+				var again Exploration
+				again.Complete = true
+				if g := s.exploreScenario(f.Scenario, &again); g != nil || !again.Complete {
+					t.Fatalf("the failing scenario also fails with %d preemptions", e.Preempted-1)
+				}
+			}
+			// The replay token reproduces the failure.
+			tok := f.Replay[strings.Index(f.Replay, "-replay=")+len("-replay="):]
+			tok = tok[:strings.IndexByte(tok, ' ')]
+			rep, err := RunLock(tc.mk, withControlled(), withReplay(tok), WithHTMLDir(t.TempDir()))
+			if err != nil || rep.Failure == nil || rep.Failure.Kind != tc.kind {
+				t.Fatalf("replay: %v, %+v", err, rep)
+			}
+			t.Logf("%s with %d preemption(s) after %s", f.Kind, e.Preempted, e.Coverage())
+		})
+	}
+}
+
+// TestExhaustiveNeedsControlled: outside controlled mode nothing is
+// explored, and the exploration says why.
+func TestExhaustiveNeedsControlled(t *testing.T) {
+	e, err := ExploreLock(func() Lock { return make(ctlChanLock, 1) }, 2, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sched.Enabled() {
+		t.Skip("a controlled build")
+	}
+	if e.Mode != "stress" || e.Runs != 0 || e.ModeReason == "" || !strings.HasPrefix(e.Coverage(), "nothing") {
+		t.Fatalf("%+v: %s", e, e.Coverage())
+	}
+	if _, err := ExploreLock(func() Lock { return make(ctlChanLock, 1) }, 0, 2); err == nil {
+		t.Fatal("0 clients accepted")
+	}
 }
