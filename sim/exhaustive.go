@@ -414,3 +414,16 @@ func exhaustiveFromEnv(t *testing.T, newLock func() Lock, opts []Option) (done b
 	Exhaustive(t, newLock, clients, ops, opts...)
 	return true
 }
+
+// Goroutine names goroutine g of the failure's trace as its report does:
+// "client N", "harness", or "goroutine N" for a goroutine the lock
+// started.
+func (f *Failure) Goroutine(g int) string {
+	switch {
+	case g < len(f.Scenario.Clients):
+		return fmt.Sprintf("client %d", g)
+	case f.ctl != nil && f.ctl.harness[g]:
+		return "harness"
+	}
+	return fmt.Sprintf("goroutine %d", g)
+}

@@ -1,6 +1,9 @@
 package zoo_test
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/lockcheck/lockcheck/sched"
@@ -54,6 +57,9 @@ func TestExhaustiveCatches(t *testing.T) {
 				t.Fatalf("no replay command or trace:\n%s", f.Error())
 			}
 			t.Logf("%s with %d preemption(s) on %s; %s in %v", f.Kind, x.Schedule.Preemptions(), f.Scenario, x.Coverage(), x.Elapsed.Round(1e6))
+			if dir := os.Getenv("LOCKCHECK_INTERLEAVINGS_DIR"); dir != "" {
+				writeInterleaving(t, filepath.Join(dir, e.Name+".json"), e, x)
+			}
 		})
 	}
 }
@@ -73,5 +79,36 @@ func TestExhaustiveCorrect(t *testing.T) {
 		t.Run(e.Name, func(t *testing.T) {
 			sim.Exhaustive(t, e.New, 2, 2, e.Options...)
 		})
+	}
+}
+
+// interleaving is what docs/gen draws for docs/interleavings.md: a broken
+// lock's failing run as the exhaustive exploration reports it.
+type interleaving struct {
+	Name, Bug, Kind, Summary, Scenario, Schedule, Replay, Coverage string
+	Preemptions                                                    int
+	Steps                                                          []step
+}
+
+type step struct {
+	Who, Pos, Op, Value string
+	Preempt             bool
+}
+
+// writeInterleaving writes the failure of x to path as JSON (docs/gen
+// sets LOCKCHECK_INTERLEAVINGS_DIR).
+func writeInterleaving(t *testing.T, path string, e zoo.Entry, x *sim.Exploration) {
+	f := x.Failure
+	il := interleaving{Name: e.Name, Bug: e.Bug, Kind: string(f.Kind), Summary: f.Summary, Scenario: f.Scenario.String(),
+		Schedule: x.Schedule.String(), Replay: f.Replay, Coverage: x.Coverage(), Preemptions: x.Preempted}
+	for _, ev := range f.Trace {
+		il.Steps = append(il.Steps, step{Who: f.Goroutine(ev.G), Pos: ev.Pos, Op: ev.Op, Value: ev.Value, Preempt: ev.Preempt})
+	}
+	b, err := json.MarshalIndent(il, "", "  ")
+	if err == nil {
+		err = os.WriteFile(path, b, 0o644)
+	}
+	if err != nil {
+		t.Fatal(err)
 	}
 }
