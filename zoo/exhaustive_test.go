@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/lockcheck/lockcheck/history"
 	"github.com/lockcheck/lockcheck/sched"
 	"github.com/lockcheck/lockcheck/sim"
 	"github.com/lockcheck/lockcheck/zoo"
@@ -85,9 +86,10 @@ func TestExhaustiveCorrect(t *testing.T) {
 // interleaving is what docs/gen draws for docs/interleavings.md: a broken
 // lock's failing run as the exhaustive exploration reports it.
 type interleaving struct {
-	Name, Bug, Kind, Summary, Scenario, Schedule, Replay, Coverage string
-	Preemptions                                                    int
-	Steps                                                          []step
+	Name, Bug, Kind, Summary, Scenario, Schedule, Replay, Coverage, Timeline string
+	Scripts                                                                  [][]string // each client's operations
+	Preemptions                                                              int
+	Steps                                                                    []step
 }
 
 type step struct {
@@ -100,7 +102,15 @@ type step struct {
 func writeInterleaving(t *testing.T, path string, e zoo.Entry, x *sim.Exploration) {
 	f := x.Failure
 	il := interleaving{Name: e.Name, Bug: e.Bug, Kind: string(f.Kind), Summary: f.Summary, Scenario: f.Scenario.String(),
-		Schedule: x.Schedule.String(), Replay: f.Replay, Coverage: x.Coverage(), Preemptions: x.Preempted}
+		Schedule: x.Schedule.String(), Replay: f.Replay, Coverage: x.Coverage(), Preemptions: x.Preempted,
+		Timeline: history.Timeline(f.History, f.Marks)}
+	for _, c := range f.Scenario.Clients {
+		var ops []string
+		for _, st := range c {
+			ops = append(ops, st.String())
+		}
+		il.Scripts = append(il.Scripts, ops)
+	}
 	for _, ev := range f.Trace {
 		il.Steps = append(il.Steps, step{Who: f.Goroutine(ev.G), Pos: ev.Pos, Op: ev.Op, Value: ev.Value, Preempt: ev.Preempt})
 	}

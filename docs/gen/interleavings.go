@@ -30,9 +30,10 @@ var interleavingLocks = []string{"check-then-set", "try-swap", "lost-wakeup"}
 
 // interleaving is what zoo's TestExhaustiveCatches writes (see there).
 type interleaving struct {
-	Name, Bug, Kind, Summary, Scenario, Schedule, Replay, Coverage string
-	Preemptions                                                    int
-	Steps                                                          []ilStep
+	Name, Bug, Kind, Summary, Scenario, Schedule, Replay, Coverage, Timeline string
+	Scripts                                                                  [][]string
+	Preemptions                                                              int
+	Steps                                                                    []ilStep
 }
 
 type ilStep struct {
@@ -119,14 +120,25 @@ func (il interleaving) columns() []string {
 	return cols
 }
 
-// cellText is what a step's cell says.
-func cellText(s ilStep, calls map[string]int) string {
+// cellText is what a step's cell says. The harness stamps each call and
+// each return of a client's operation: the n-th call of client i is the
+// n-th operation of its script.
+func (il interleaving) cellText(s ilStep, calls map[string]int) string {
 	if bookkeeping(s) {
+		n := calls[s.Who]
 		calls[s.Who]++
-		if calls[s.Who]%2 == 1 {
-			return "── calls the lock ──"
+		what := " the lock"
+		var c int
+		if _, err := fmt.Sscanf(s.Who, "client %d", &c); err == nil && c < len(il.Scripts) && n/2 < len(il.Scripts[c]) {
+			what = " " + il.Scripts[c][n/2]
 		}
-		return "── returns ──"
+		if n%2 == 0 {
+			return "── calls" + what + " ──"
+		}
+		if what == " the lock" {
+			return "── returns ──"
+		}
+		return "── returns from" + what + " ──"
 	}
 	t := s.Pos + "  " + strings.TrimPrefix(s.Op, "atomic.")
 	if s.Value != "" {
@@ -152,7 +164,7 @@ func (il interleaving) svg() string {
 	}
 	state, hasState := "", false
 	for i, s := range il.Steps {
-		texts[i] = cellText(s, calls)
+		texts[i] = il.cellText(s, calls)
 		widths[colOf[s.Who]] = max(widths[colOf[s.Who]], textW(texts[i]))
 		state = stateAfter(s, state)
 		hasState = hasState || state != ""
@@ -249,7 +261,7 @@ the locks, the harness or the scheduler do.
 		}
 		fmt.Fprintf(&b, "\n## %s\n\n%s.\n\n![%s: the failing interleaving](img/%s)\n\n", il.Name, upperFirst(il.Bug), il.Name, name)
 		fmt.Fprintf(&b, "Found: a **%s** with %d preemption(s) (schedule `%s`) after %s.\n\n", il.Kind, il.Preemptions, il.Schedule, il.Coverage)
-		fmt.Fprintf(&b, "```\n%s\n\n%s\n```\n\n", il.Scenario, il.Summary)
+		fmt.Fprintf(&b, "```\n%s\n\n%s\n\nhistory (time runs down; one column per client):\n%s```\n\n", il.Scenario, il.Summary, il.Timeline)
 		fmt.Fprintf(&b, "Replay it (from the module's root):\n\n```\n%s\n```\n", il.Replay)
 	}
 	return os.WriteFile(filepath.Join(docs, "interleavings.md"), []byte(b.String()), 0o644)

@@ -26,6 +26,7 @@ func TestStateAfter(t *testing.T) {
 
 func TestInterleavingFigure(t *testing.T) {
 	il := interleaving{Name: "check-then-set", Bug: "two steps", Kind: "linearizability violation", Preemptions: 1,
+		Scripts: [][]string{{"acquire"}, {"acquire"}},
 		Steps: []ilStep{
 			{Who: "client 0", Pos: "controlled.go:93", Op: "atomic.AddInt64", Value: "0 → 1"},
 			{Who: "client 0", Pos: "broken.go:37", Op: "atomic.LoadUint32", Value: "0"},
@@ -34,10 +35,11 @@ func TestInterleavingFigure(t *testing.T) {
 			{Who: "client 1", Pos: "broken.go:40", Op: "atomic.StoreUint32", Value: "0 → 1"},
 			{Who: "harness", Pos: "broken.go:37", Op: "atomic.LoadUint32", Value: "1"},
 			{Who: "client 0", Pos: "broken.go:40", Op: "atomic.StoreUint32", Value: "1 → 1"},
+			{Who: "client 0", Pos: "controlled.go:93", Op: "atomic.AddInt64", Value: "3 → 4"},
 		}}
 	s := il.svg()
 	wellFormed(t, "interleaving", s)
-	for _, want := range []string{"client 0", "client 1", "harness", "state word", "broken.go:40  StoreUint32: 0 → 1", "stroke-dasharray", "calls the lock"} {
+	for _, want := range []string{"client 0", "client 1", "harness", "state word", "broken.go:40  StoreUint32: 0 → 1", "stroke-dasharray", "── calls acquire ──", "── returns from acquire ──"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("the figure lacks %q", want)
 		}
