@@ -9,9 +9,9 @@
 //     v, ok := <-ch (and its = and var forms) becomes sched.Recv2(ch);
 //     close(ch) becomes sched.Close(ch); for v := range ch becomes
 //     for v := range sched.Range(ch);
-//   - a select becomes case constructors (sched.OnRecv, sched.OnSend,
-//     evaluated in source order as Go evaluates the channel operands and
-//     send values), sched.Select, and a switch on the chosen case;
+//   - a select becomes a switch on sched.Select whose init statement builds
+//     the cases (sched.OnRecv, sched.OnSend, evaluated in source order as
+//     Go evaluates the channel operands and send values);
 //   - go f(a, b) becomes sched.Go(func() { f(a, b) }), with the function
 //     value (a method value's receiver too) and the arguments evaluated
 //     first, at the go statement, as Go does;

@@ -1,6 +1,7 @@
 package instrument_test
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/lockcheck/lockcheck/instrument"
@@ -63,4 +64,24 @@ func pid() int { return syscall.Getpid() }
 	}
 	// Output:
 	// p.go:5: calls syscall.Getpid (a system call the scheduler cannot see)
+}
+
+// Prepare rewrites the packages of a go test command line into an overlay
+// that go test -overlay builds (lockcheck test does this); each
+// instrumented package says what the scheduler cannot control in it.
+func ExamplePrepare() {
+	cfg := instrument.Config{Dir: "../cmd/lockcheck", Patterns: []string{"./testdata/ctl/sys"}}
+	ov, err := instrument.Prepare(context.Background(), cfg)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer ov.Close()
+	// go test with ov.Flags() would now run the tests instrumented.
+	for _, p := range ov.Packages {
+		fmt.Println(p.ImportPath, len(p.Files), "files", p.Problems)
+	}
+	// Output:
+	// github.com/lockcheck/lockcheck/cmd/lockcheck/testdata/ctl/sys 1 files [sys.go:19: calls syscall.Getpid (a system call the scheduler cannot see)]
+	// github.com/lockcheck/lockcheck/cmd/lockcheck/testdata/ctl/sys_test 1 files []
 }

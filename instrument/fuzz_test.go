@@ -22,12 +22,15 @@ func FuzzSource(f *testing.F) {
 		f.Add(src)
 	}
 	f.Fuzz(func(t *testing.T, src []byte) {
-		res, err := instrument.Source("fuzz.go", src)
-		if err != nil {
-			return // does not parse: nothing to rewrite
-		}
-		if _, err := parser.ParseFile(token.NewFileSet(), "fuzz.go", res.Source, parser.ParseComments); err != nil {
-			t.Fatalf("the rewritten file does not parse: %v\n--- input\n%s\n--- output\n%s", err, src, res.Source)
+		// As a file of a current module, and of a module before generics.
+		for _, goVersion := range []string{"", "1.16"} {
+			res, err := instrument.SourceOptions(src, instrument.Options{Filename: "fuzz.go", GoVersion: goVersion})
+			if err != nil {
+				return // does not parse: nothing to rewrite
+			}
+			if _, err := parser.ParseFile(token.NewFileSet(), "fuzz.go", res.Source, parser.ParseComments); err != nil {
+				t.Fatalf("go %q: the rewritten file does not parse: %v\n--- input\n%s\n--- output\n%s", goVersion, err, src, res.Source)
+			}
 		}
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"go/token"
 	"go/types"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,6 +35,10 @@ const (
 // ErrGoList is returned (wrapped, with go list's message) when the go
 // command cannot list the packages.
 var ErrGoList = errors.New("go list failed")
+
+// ErrNothing is returned when no package is left to instrument: the
+// packages named are all in the standard library or the harness.
+var ErrNothing = errors.New("nothing to instrument (the standard library, the harness and the scheduler never are)")
 
 // ErrNoSched is returned when the packages to instrument cannot see the
 // scheduler package (their module does not require lockcheck's).
@@ -94,6 +99,7 @@ type listed struct {
 	ForTest    string
 	Export     string
 	Standard   bool
+	Goroot     bool
 	DepOnly    bool
 	Deps       []string
 	GoFiles    []string
@@ -117,7 +123,7 @@ func base(id string) string {
 }
 
 func goList(ctx context.Context, cfg Config, extra []string, args ...string) ([]*listed, error) {
-	cmdArgs := append([]string{"list", "-e", "-json=ImportPath,Name,Dir,ForTest,Export,Standard,DepOnly,Deps,GoFiles,CgoFiles,ImportMap,Module,Error"}, extra...)
+	cmdArgs := append([]string{"list", "-e", "-json=ImportPath,Name,Dir,ForTest,Export,Standard,Goroot,DepOnly,Deps,GoFiles,CgoFiles,ImportMap,Module,Error"}, extra...)
 	cmdArgs = append(cmdArgs, cfg.BuildFlags...)
 	cmdArgs = append(cmdArgs, args...)
 	cmd := exec.CommandContext(ctx, "go", cmdArgs...)
@@ -159,10 +165,16 @@ func Prepare(ctx context.Context, cfg Config) (*Overlay, error) {
 	for _, p := range pkgs {
 		byID[p.ImportPath] = p
 	}
+	// The harness's closure, even when the packages under test do not
+	// import the harness (a package of it may be under test).
 	harness := map[string]bool{HarnessPath: true}
 	if h := byID[HarnessPath]; h != nil {
 		for _, d := range h.Deps {
 			harness[d] = true
+		}
+	} else if l, err := goList(ctx, cfg, []string{"-deps"}, HarnessPath); err == nil {
+		for _, p := range l {
+			harness[p.ImportPath] = true
 		}
 	}
 	excluded := func(path string) bool {
@@ -190,7 +202,8 @@ func Prepare(ctx context.Context, cfg Config) (*Overlay, error) {
 			o.Roots = append(o.Roots, p.ImportPath)
 		}
 		switch {
-		case p.Standard, p.Error != nil, excluded(bp), p.Dir == "",
+		case p.Standard, p.Goroot, p.Error != nil, excluded(bp), p.Dir == "",
+			p.ForTest != "" && excluded(p.ForTest),                       // the harness's own tests
 			p.Name == "main" && strings.HasSuffix(p.ImportPath, ".test"): // the generated test main
 			continue
 		}
@@ -235,7 +248,7 @@ func Prepare(ctx context.Context, cfg Config) (*Overlay, error) {
 			continue
 		}
 		if p.Module != nil {
-			if err := o.copyModule(p.Module, pkgs); err != nil {
+			if err := o.copyModule(p.Module); err != nil {
 				return nil, err
 			}
 		}
@@ -243,16 +256,25 @@ func Prepare(ctx context.Context, cfg Config) (*Overlay, error) {
 			return nil, err
 		}
 	}
+	if len(o.Packages) == 0 {
+		return nil, ErrNothing
+	}
 	sort.Slice(o.Packages, func(i, j int) bool { return o.Packages[i].ImportPath < o.Packages[j].ImportPath })
+	kept := o.Packages[:0]
 	for _, pk := range o.Packages {
+		if len(pk.Files) == 0 {
+			continue // e.g. the "package" of a directory with external tests only
+		}
 		if err := o.register(pk); err != nil {
 			return nil, err
 		}
+		kept = append(kept, pk)
 	}
+	o.Packages = kept
 	schedDir := ""
 	if s := byID[SchedPath]; s != nil {
 		schedDir = s.Dir
-	} else if len(o.Packages) > 0 {
+	} else {
 		l, err := goList(ctx, cfg, nil, SchedPath)
 		if err != nil {
 			return nil, err
@@ -265,7 +287,7 @@ func Prepare(ctx context.Context, cfg Config) (*Overlay, error) {
 		return nil, ErrNoSched
 	}
 	if s := byID[SchedPath]; s != nil && s.Module != nil {
-		if err := o.copyModule(s.Module, pkgs); err != nil {
+		if err := o.copyModule(s.Module); err != nil {
 			return nil, err
 		}
 	}
@@ -334,7 +356,11 @@ func (o *Overlay) rewritePackage(p *listed, pk *Package, files []string, done ma
 			continue
 		}
 		done[name] = true
-		res, err := File(fset, af, srcs[af], info, name)
+		opts := Options{Filename: name}
+		if p.Module != nil {
+			opts.GoVersion = p.Module.GoVersion
+		}
+		res, err := File(fset, af, srcs[af], info, opts)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
@@ -371,38 +397,45 @@ func inDir(file, dir string) bool {
 }
 
 // copyModule copies a module of the module cache, where the go command
-// refuses to overlay files, into the overlay's directory: the directories
-// of its packages in the build (their files, not their subdirectories) and
-// its go.mod. The main go.mod is then copied with a replace directive
+// refuses to overlay files, to a directory of the user's cache (once). The main go.mod is then copied with a replace directive
 // pointing at the copy (see writeModFile), and the copy's files are overlaid.
-func (o *Overlay) copyModule(m *module, pkgs []*listed) error {
+func (o *Overlay) copyModule(m *module) error {
 	if m.Dir == "" || o.modCache == "" || !inDir(m.Dir, o.modCache) || o.copied[m.Dir] != "" {
 		return nil
 	}
+	// The copy's place is stable (a module of the cache never changes), so
+	// the build cache recognises its packages from one run to the next.
 	dst := filepath.Join(o.Dir, "mod", strconv.Itoa(len(o.copied)))
-	o.copied[m.Dir] = dst
-	dirs := map[string]bool{m.Dir: true}
-	for _, p := range pkgs {
-		if p.Module != nil && p.Module.Dir == m.Dir && p.Dir != "" {
-			dirs[p.Dir] = true
-		}
+	if cache, err := os.UserCacheDir(); err == nil {
+		rel, _ := filepath.Rel(o.modCache, m.Dir)
+		dst = filepath.Join(cache, "lockcheck", "mod", rel)
 	}
-	for d := range dirs {
-		rel, err := filepath.Rel(m.Dir, d)
+	o.copied[m.Dir] = dst
+	// The whole module: packages may embed files of subdirectories.
+	err := filepath.WalkDir(m.Dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(m.Dir, path)
 		if err != nil {
 			return err
 		}
-		if err := copyFiles(d, filepath.Join(dst, rel)); err != nil {
-			return err
-		}
+		return copyFiles(path, filepath.Join(dst, rel))
+	})
+	if err != nil {
+		return err
 	}
 	if _, err := os.Stat(filepath.Join(dst, "go.mod")); err != nil {
-		return os.WriteFile(filepath.Join(dst, "go.mod"), []byte("module "+m.Path+"\n"), 0o644)
+		// A module without a go.mod: its replacement needs one (the overlay
+		// provides it).
+		return o.add(filepath.Join(m.Dir, "go.mod"), []byte("module "+m.Path+"\n"))
 	}
 	return nil
 }
 
-// copyFiles copies the regular files of directory src into dst.
+// copyFiles copies the regular files of directory src into dst, those not
+// there yet; each through a temporary file and a rename, so that runs in
+// parallel see whole files.
 func copyFiles(src, dst string) error {
 	if err := os.MkdirAll(dst, 0o755); err != nil {
 		return err
@@ -415,12 +448,29 @@ func copyFiles(src, dst string) error {
 		if !e.Type().IsRegular() {
 			continue
 		}
+		target := filepath.Join(dst, e.Name())
+		if _, err := os.Stat(target); err == nil {
+			continue
+		}
 		data, err := os.ReadFile(filepath.Join(src, e.Name()))
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(filepath.Join(dst, e.Name()), data, 0o644); err != nil {
+		tmp, err := os.CreateTemp(dst, ".tmp-*")
+		if err != nil {
 			return err
+		}
+		_, werr := tmp.Write(data)
+		cerr := tmp.Close()
+		if werr == nil {
+			werr = cerr
+		}
+		if werr == nil {
+			werr = os.Rename(tmp.Name(), target)
+		}
+		if werr != nil {
+			os.Remove(tmp.Name())
+			return werr
 		}
 	}
 	return nil
@@ -554,6 +604,7 @@ type BuildError struct {
 	Err        string // the compiler's messages (file:line: …)
 }
 
+// Error names the package and gives the compiler's messages.
 func (e *BuildError) Error() string {
 	return e.ImportPath + " does not build when instrumented:\n" + e.Err
 }

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"go/ast"
+	"go/build/constraint"
 	"go/token"
 	"go/types"
+	"go/version"
 	"sort"
 	"strconv"
 	"strings"
@@ -58,21 +60,33 @@ type Result struct {
 	Problems []Problem // what the scheduler cannot control, in source order
 }
 
+// Options tune File.
+type Options struct {
+	// Filename is the name written into the //line directives that keep
+	// positions pointing at the original source (usually the file's
+	// absolute path); "" uses the name recorded in the file set.
+	Filename string
+	// GoVersion is the language version of the file's module, as in go.mod
+	// ("1.16"); "" means the current one. Before 1.23 a range over a channel
+	// is rewritten without range-over-func, and before 1.21 (generics need
+	// 1.18) a changed file gets a go1.21 build constraint, which raises its
+	// language version without changing its loop variables' semantics.
+	GoVersion string
+}
+
 // File rewrites one parsed Go file so that every synchronisation point calls
 // the controlled scheduler (see the package documentation for the list).
 // src is the text f was parsed from; info holds the type information of f's
 // package (Types, Uses, Defs and Selections are read); it may be nil or
-// partial, in which case rewrites that need types are left out. filename is
-// the name written into the //line directives that keep positions pointing
-// at the original source (usually the file's absolute path); "" uses the
-// name recorded in fset.
+// partial, in which case rewrites that need types are left out.
 //
 // File never panics on a syntax tree produced by go/parser from src.
-func File(fset *token.FileSet, f *ast.File, src []byte, info *types.Info, filename string) (*Result, error) {
+func File(fset *token.FileSet, f *ast.File, src []byte, info *types.Info, opts Options) (*Result, error) {
 	tf := fset.File(f.Package)
 	if tf == nil || tf.Size() != len(src) {
 		return nil, ErrNoPosition
 	}
+	filename := opts.Filename
 	if filename == "" {
 		filename = tf.Name()
 	}
@@ -80,6 +94,11 @@ func File(fset *token.FileSet, f *ast.File, src []byte, info *types.Info, filena
 		info = &types.Info{}
 	}
 	r := &rewriter{fset: fset, tf: tf, src: src, info: info, filename: filename, file: f}
+	if v := opts.GoVersion; v != "" {
+		v = "go" + strings.TrimPrefix(v, "go")
+		r.oldRange = version.Compare(v, "go1.23") < 0
+		r.upgrade = version.Compare(v, "go1.21") < 0
+	}
 	r.walk()
 	r.checkComments()
 	out := r.assemble()
@@ -102,6 +121,8 @@ type rewriter struct {
 	info     *types.Info
 	filename string
 	file     *ast.File
+	oldRange bool // no range over functions: before go1.23
+	upgrade  bool // generics need a newer language version: before go1.21
 
 	edits     []edit
 	n         int // counter for temporaries
@@ -264,6 +285,9 @@ func (r *rewriter) assemble() []byte {
 		r.edits = append(r.edits, edit{r.off(r.file.Name.End()), r.off(r.file.Name.End()), imp})
 	}
 	var out bytes.Buffer
+	if r.upgrade && r.changed && !r.constrain() {
+		out.WriteString("//go:build go1.21\n\n")
+	}
 	fmt.Fprintf(&out, "//line %s:1:1\n", r.filename)
 	out.WriteString(r.text(0, len(r.src)))
 	if len(r.gosched) > 0 {
@@ -316,7 +340,11 @@ func (r *rewriter) post(n, parent ast.Node) {
 		}
 	case *ast.RangeStmt:
 		if r.isChan(n.X) {
-			r.wrap(n.X, r.sched("Range")+"(", n.X)
+			if r.oldRange {
+				r.rangeLoop(n, parent)
+			} else {
+				r.wrap(n.X, r.sched("Range")+"(", n.X)
+			}
 		}
 	case *ast.CallExpr:
 		r.call(n)
@@ -325,7 +353,7 @@ func (r *rewriter) post(n, parent ast.Node) {
 	case *ast.Ident:
 		r.ident(n)
 	case *ast.SelectStmt:
-		r.selectStmt(n, parent)
+		r.selectStmt(n)
 	case *ast.GoStmt:
 		r.goStmt(n)
 	}
@@ -344,6 +372,31 @@ func (r *rewriter) isChan(x ast.Expr) bool {
 	t := r.info.TypeOf(x)
 	if t == nil {
 		return false
+	}
+	return isChanType(t, 0)
+}
+
+// isChanType reports whether t is a channel type, or a type parameter
+// whose constraint admits only channel types (its core type is a channel).
+func isChanType(t types.Type, depth int) bool {
+	if tp, ok := t.(*types.TypeParam); ok && depth < 10 {
+		iface, ok := tp.Constraint().Underlying().(*types.Interface)
+		if !ok || iface.NumEmbeddeds() == 0 {
+			return false
+		}
+		for i := 0; i < iface.NumEmbeddeds(); i++ {
+			e := iface.EmbeddedType(i)
+			if u, ok := e.(*types.Union); ok {
+				for j := 0; j < u.Len(); j++ {
+					if !isChanType(u.Term(j).Type(), depth+1) {
+						return false
+					}
+				}
+			} else if !isChanType(e, depth+1) {
+				return false
+			}
+		}
+		return true
 	}
 	_, ok := t.Underlying().(*types.Chan)
 	return ok
@@ -533,28 +586,28 @@ func syncPointer(t types.Type) string {
 	return ""
 }
 
-// selectStmt rewrites a select into case constructors, sched.Select and a
-// switch on the chosen index (see the package documentation). A labelled
-// select keeps its label on the switch, so "break L" still works.
-func (r *rewriter) selectStmt(s *ast.SelectStmt, parent ast.Node) {
-	start := s.Pos()
-	label := ""
-	if l, ok := parent.(*ast.LabeledStmt); ok && l.Stmt == s {
-		start = l.Pos()
-		label = r.text(r.off(l.Pos()), r.off(l.Colon)+1) + " "
-	}
-	b := r.newBuilder(r.off(start))
+// selectStmt rewrites a select into one switch statement whose init
+// statement builds the cases (a parallel assignment evaluates its calls
+// left to right: the channel operands and send values in source order, as
+// select does on entry) and whose tag is sched.Select:
+//
+//	switch _lc0, _lc1 := sched.OnRecv(a), sched.OnSend(b, x); sched.Select(false, _lc0, _lc1) {
+//
+// A switch keeps the meaning of break, and a label of the select labels
+// the switch, for break and goto alike.
+func (r *rewriter) selectStmt(s *ast.SelectStmt) {
+	b := r.newBuilder(r.off(s.Pos()))
 	if len(s.Body.List) == 0 {
-		b.str(label + r.sched("Select") + "(false)")
-		r.replace(start, s.End(), b.done(r.off(s.End())))
+		b.str(r.sched("Select") + "(false)")
+		r.replace(s.Pos(), s.End(), b.done(r.off(s.End())))
 		return
 	}
-	b.str("{ ")
 	type clause struct {
 		cc   *ast.CommClause
 		name string
 	}
 	var cases []clause
+	var names []string
 	hasDefault := false
 	for _, st := range s.Body.List {
 		cc, ok := st.(*ast.CommClause)
@@ -568,26 +621,39 @@ func (r *rewriter) selectStmt(s *ast.SelectStmt, parent ast.Node) {
 		}
 		name := r.tmp()
 		cases = append(cases, clause{cc, name})
-		b.str(name + " := ")
-		switch c := cc.Comm.(type) {
-		case *ast.SendStmt:
-			b.str(r.sched("OnSend") + r.sendTypeArg(c) + "(")
-			b.inline(c.Chan)
-			b.str(", ")
-			b.inline(c.Value)
-			b.str("); ")
-		default:
-			b.str(r.sched("OnRecv") + "(")
-			b.inline(recvChan(cc.Comm))
-			b.str("); ")
+		names = append(names, name)
+	}
+	b.str("switch ")
+	if len(names) > 0 {
+		b.str(strings.Join(names, ", ") + " := ")
+		first := true
+		for _, c := range cases {
+			if c.name == "" {
+				continue
+			}
+			if !first {
+				b.str(", ")
+			}
+			first = false
+			switch comm := c.cc.Comm.(type) {
+			case *ast.SendStmt:
+				b.str(r.sched("OnSend") + r.sendTypeArg(comm) + "(")
+				b.inline(comm.Chan)
+				b.str(", ")
+				b.inline(comm.Value)
+				b.str(")")
+			default:
+				b.str(r.sched("OnRecv") + "(")
+				b.inline(recvChan(c.cc.Comm))
+				b.str(")")
+			}
 		}
+		b.str("; ")
 	}
 	b.sync(r.off(s.Select))
-	b.str(label + "switch " + r.sched("Select") + "(" + strconv.FormatBool(hasDefault))
-	for _, c := range cases {
-		if c.name != "" {
-			b.str(", " + c.name)
-		}
+	b.str(r.sched("Select") + "(" + strconv.FormatBool(hasDefault))
+	for _, n := range names {
+		b.str(", " + n)
 	}
 	b.str(") ")
 	at := r.off(s.Body.Lbrace)
@@ -615,8 +681,7 @@ func (r *rewriter) selectStmt(s *ast.SelectStmt, parent ast.Node) {
 		at = r.off(cc.End())
 	}
 	b.src(at, r.off(s.Body.Rbrace)+1)
-	b.str(" }")
-	r.replace(start, s.End(), b.done(r.off(s.End())))
+	r.replace(s.Pos(), s.End(), b.done(r.off(s.End())))
 }
 
 // recvChan is the channel operand of a receive communication clause.
@@ -717,6 +782,14 @@ func (r *rewriter) goStmt(g *ast.GoStmt) {
 		for i, v := range values {
 			if i > 0 {
 				b.str(", ")
+			}
+			if conv := r.untypedConversion(v, call); conv != "" {
+				// The temporary must have the parameter's type, not the
+				// untyped expression's default type.
+				b.str(conv + "(")
+				b.node(v)
+				b.str(")")
+				continue
 			}
 			b.node(v)
 		}
@@ -937,4 +1010,145 @@ func (r *rewriter) typeString(t types.Type) (string, bool) {
 		return "", false
 	}
 	return types.TypeString(t, q), true
+}
+
+// untypedConversion is the type to convert a hoisted argument of a go
+// statement to: a comparison, a logical expression or a shift of an untyped
+// constant is untyped (bool, or the constant's kind) until the call gives
+// it the parameter's type, which may be a named type (type flag bool) that
+// the default type of a temporary does not match. The recorded type is the
+// final one; converting to it is what the call did implicitly. "" when no
+// conversion is needed or the type cannot be named here.
+func (r *rewriter) untypedConversion(a ast.Expr, call *ast.CallExpr) string {
+	if a == call.Fun {
+		return ""
+	}
+	if !mayBeUntyped(a) {
+		return ""
+	}
+	t := r.info.TypeOf(a)
+	if t == nil {
+		return ""
+	}
+	if b, ok := t.(*types.Basic); ok && (b.Kind() == types.Bool || b.Kind() == types.Int || b.Info()&types.IsUntyped != 0) {
+		return "" // the default type: nothing to do
+	}
+	name, ok := r.typeString(t)
+	if !ok {
+		return ""
+	}
+	if strings.ContainsAny(name, " ([*") {
+		name = "(" + name + ")"
+	}
+	return name
+}
+
+func mayBeUntyped(e ast.Expr) bool {
+	switch e := ast.Unparen(e).(type) {
+	case *ast.BinaryExpr:
+		switch e.Op {
+		case token.EQL, token.NEQ, token.LSS, token.LEQ, token.GTR, token.GEQ, token.LAND, token.LOR, token.SHL, token.SHR:
+			return true
+		}
+	case *ast.UnaryExpr:
+		return e.Op == token.NOT
+	}
+	return false
+}
+
+// rangeLoop rewrites a range over a channel for a language version without
+// range over functions; the channel is evaluated once, as range does:
+//
+//	L: for v := range ch {  →  { _lc0 := ch; L: for v, _lc1 := sched.Recv2(_lc0); _lc1; v, _lc1 = sched.Recv2(_lc0) {
+//
+// (before go1.22 the range variable is one variable for the whole loop, as
+// here). for v = range ch assigns v at the top of the body from a
+// temporary, and for range ch receives into _.
+func (r *rewriter) rangeLoop(n *ast.RangeStmt, parent ast.Node) {
+	start, label := n.Pos(), ""
+	if l, isLabel := parent.(*ast.LabeledStmt); isLabel && l.Stmt == n {
+		start = l.Pos()
+		label = r.text(r.off(l.Pos()), r.off(l.Colon)+1) + " "
+	}
+	ch, ok := r.tmp(), r.tmp()
+	b := r.newBuilder(r.off(start))
+	lhs, assign := "_", ""
+	if n.Key != nil {
+		if id, isID := n.Key.(*ast.Ident); isID && n.Tok == token.DEFINE {
+			lhs = id.Name
+		} else if n.Tok == token.ASSIGN {
+			lhs = r.tmp()
+			assign = " " + r.nodeText(n.Key) + " = " + lhs + ";"
+		}
+	}
+	b.str("{ " + ch + " := ")
+	b.node(n.X)
+	b.str("; ")
+	b.sync(r.off(n.For))
+	recv := r.sched("Recv2") + "(" + ch + ")"
+	b.str(label + "for " + lhs + ", " + ok + " := " + recv + "; " + ok + "; " + lhs + ", " + ok + " = " + recv + " ")
+	lb := r.off(n.Body.Lbrace)
+	b.src(lb, lb+1)
+	b.str(assign)
+	b.src(lb+1, r.off(n.Body.End()))
+	b.str(" }")
+	r.replace(start, n.Body.End(), b.done(r.off(n.Body.End())))
+}
+
+// constrain adds go1.21 to the file's build constraint, on its line, and
+// reports whether the file had one. // +build lines become empty comments
+// (a //go:build line makes go ignore them, but vet checks that they agree).
+func (r *rewriter) constrain() bool {
+	var plus []*ast.Comment
+	var goBuild *ast.Comment
+	for _, g := range r.file.Comments {
+		if g.Pos() >= r.file.Package {
+			break
+		}
+		for _, c := range g.List {
+			switch {
+			case constraint.IsGoBuild(c.Text) && goBuild == nil:
+				goBuild = c
+			case constraint.IsPlusBuild(c.Text):
+				plus = append(plus, c)
+			}
+		}
+	}
+	if goBuild != nil {
+		x, err := constraint.Parse(goBuild.Text)
+		if err != nil {
+			return false
+		}
+		r.edits = append(r.edits, edit{r.off(goBuild.Pos()), r.off(goBuild.End()), "//go:build " + and121(x)})
+		for _, c := range plus {
+			r.edits = append(r.edits, edit{r.off(c.Pos()), r.off(c.End()), "//"})
+		}
+		return true
+	}
+	if len(plus) == 0 {
+		return false
+	}
+	// Only // +build lines: they become one //go:build line on the first's
+	// line, and empty comments.
+	var x constraint.Expr
+	for _, c := range plus {
+		y, err := constraint.Parse(c.Text)
+		if err != nil {
+			return false
+		}
+		if x == nil {
+			x = y
+		} else {
+			x = &constraint.AndExpr{X: x, Y: y}
+		}
+	}
+	r.edits = append(r.edits, edit{r.off(plus[0].Pos()), r.off(plus[0].End()), "//go:build " + and121(x)})
+	for _, c := range plus[1:] {
+		r.edits = append(r.edits, edit{r.off(c.Pos()), r.off(c.End()), "//"})
+	}
+	return true
+}
+
+func and121(x constraint.Expr) string {
+	return (&constraint.AndExpr{X: x, Y: &constraint.TagExpr{Tag: "go1.21"}}).String()
 }

@@ -42,8 +42,13 @@ func (c *cachedImporter) Import(path string) (*types.Package, error) {
 // information are then left out) and rewrites it with File. It returns
 // the parser's error for a file that does not parse.
 func Source(filename string, src []byte) (*Result, error) {
+	return SourceOptions(src, Options{Filename: filename})
+}
+
+// SourceOptions is Source with File's options; opts.Filename names the file.
+func SourceOptions(src []byte, opts Options) (*Result, error) {
 	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, filename, src, parser.ParseComments|parser.SkipObjectResolution)
+	f, err := parser.ParseFile(fset, opts.Filename, src, parser.ParseComments|parser.SkipObjectResolution)
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +59,7 @@ func Source(filename string, src []byte) (*Result, error) {
 		FakeImportC: true,
 	}
 	conf.Check(f.Name.Name, fset, []*ast.File{f}, info) // errors tolerated
-	return File(fset, f, src, info, filename)
+	return File(fset, f, src, info, opts)
 }
 
 // NewInfo returns a types.Info with the maps that File reads.

@@ -27,7 +27,8 @@ lockcheck flags (one or two dashes):
   -lockcheck.work    keep the directory of rewritten files and print its name
 
 Every other flag and argument goes to go test unchanged (-run, -count, -race,
--v, -timeout, -tags …; the build flags also apply to listing the packages).
+-v, -timeout, -tags …; the build flags also apply to listing the packages),
+except -C DIR, which makes lockcheck run its go commands in DIR.
 
 Exhaustive exploration: with LOCKCHECK_EXHAUSTIVE=N,M[,K] in the environment,
 every sim.Check of the tests explores every scenario of at most N clients
@@ -70,6 +71,7 @@ var listFlags = map[string]bool{
 type testArgs struct {
 	replay   string
 	hasRepl  bool
+	dir      string // -C
 	list     bool
 	work     bool
 	goArgs   []string // for go test, without lockcheck's flags
@@ -102,6 +104,17 @@ func parseTestArgs(args []string) (*testArgs, error) {
 		}
 		name, value, hasValue := flagName(a)
 		switch name {
+		case "C":
+			// go wants -C first; lockcheck runs its go commands there.
+			if !hasValue {
+				if i+1 >= len(args) {
+					return nil, errors.New("flag -C needs a directory")
+				}
+				i++
+				value = args[i]
+			}
+			t.dir = value
+			continue
 		case "replay":
 			if !hasValue {
 				if i+1 >= len(args) {
@@ -189,14 +202,18 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 		env = append(env, "LOCKCHECK_REPLAY="+t.replay)
 	}
 	ctx := context.Background()
-	cfg := instrument.Config{BuildFlags: t.listArgs, Patterns: patterns, Env: os.Environ()}
+	cfg := instrument.Config{Dir: t.dir, BuildFlags: t.listArgs, Patterns: patterns, Env: os.Environ()}
 	say := func(format string, args ...any) { fmt.Fprintf(stderr, "lockcheck test: "+format+"\n", args...) }
 
 	ov, err := instrument.Prepare(ctx, cfg)
+	if errors.Is(err, instrument.ErrNothing) {
+		say("%s: %v; testing in stress mode (plain go test)", strings.Join(patterns, " "), err)
+		return goTest(ctx, t.dir, t.goArgs, nil, env, stdout, stderr)
+	}
 	if err != nil {
 		say("cannot instrument %s: %v", strings.Join(patterns, " "), err)
 		say("testing %s in stress mode (plain go test)", strings.Join(patterns, " "))
-		return goTest(ctx, t.goArgs, nil, env, stdout, stderr)
+		return goTest(ctx, t.dir, t.goArgs, nil, env, stdout, stderr)
 	}
 	if t.work {
 		say("rewritten files in %s (kept)", ov.Dir)
@@ -212,7 +229,7 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			say("cannot build %s with instrumentation: %v", strings.Join(patterns, " "), err)
 			say("testing %s in stress mode (plain go test)", strings.Join(patterns, " "))
-			return goTest(ctx, t.goArgs, nil, env, stdout, stderr)
+			return goTest(ctx, t.dir, t.goArgs, nil, env, stdout, stderr)
 		}
 		if len(broken) == 0 {
 			break
@@ -224,12 +241,12 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 				root = p.Root
 			}
 			if root != "" {
-				what := root
+				what := "it is"
 				if root != b.ImportPath {
-					what = fmt.Sprintf("%s (for %s)", b.ImportPath, root)
+					what = root + " is"
 				}
-				say("package %s does not build when instrumented, so %s is tested in stress mode (plain go test):\n%s",
-					what, root, indent(b.Err))
+				say("package %s does not build when instrumented, so %s tested in stress mode (plain go test):\n%s",
+					b.ImportPath, what, indent(b.Err))
 				stress[root] = true
 				for _, q := range append([]*instrument.Package{}, ov.Packages...) {
 					if q.Root == root {
@@ -278,13 +295,13 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 	}
 	code := exitOK
 	if len(plain) == 0 {
-		code = goTest(ctx, t.goArgs, ov, env, stdout, stderr)
+		code = goTest(ctx, t.dir, t.goArgs, ov, env, stdout, stderr)
 	} else {
 		if len(controlled) > 0 {
-			code = goTest(ctx, t.goArgsWith(controlled), ov, env, stdout, stderr)
+			code = goTest(ctx, t.dir, t.goArgsWith(controlled), ov, env, stdout, stderr)
 		}
 		say("testing %s in stress mode (plain go test): it does not build when instrumented", strings.Join(plain, " "))
-		if c := goTest(ctx, t.goArgsWith(plain), nil, env, stdout, stderr); c > code {
+		if c := goTest(ctx, t.dir, t.goArgsWith(plain), nil, env, stdout, stderr); c > code {
 			code = c
 		}
 	}
@@ -293,12 +310,13 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 
 // goTest runs go test with args, and
 // returns its exit status. With ov, it builds with the overlay's flags.
-func goTest(ctx context.Context, args []string, ov *instrument.Overlay, env []string, stdout, stderr io.Writer) int {
+func goTest(ctx context.Context, dir string, args []string, ov *instrument.Overlay, env []string, stdout, stderr io.Writer) int {
 	cmdArgs := []string{"test"}
 	if ov != nil {
 		cmdArgs = append(cmdArgs, ov.Flags()...)
 	}
 	cmd := exec.CommandContext(ctx, "go", append(cmdArgs, args...)...)
+	cmd.Dir = dir
 	cmd.Env = env
 	cmd.Stdin = os.Stdin
 	cmd.Stdout, cmd.Stderr = stdout, stderr

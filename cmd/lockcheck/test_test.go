@@ -48,7 +48,10 @@ func TestParseTestArgs(t *testing.T) {
 			t.Errorf("%q: got goArgs %q patterns %q listArgs %q replay %q list %v", tc.args, got.goArgs, pats, got.listArgs, got.replay, got.list)
 		}
 	}
-	for _, bad := range [][]string{{"-replay"}, {"-overlay=x.json", "p"}} {
+	if a, err := parseTestArgs([]string{"-C", "sub", "-v", "."}); err != nil || a.dir != "sub" || !reflect.DeepEqual(a.goArgs, []string{"-v", "."}) {
+		t.Errorf("-C: %+v %v", a, err)
+	}
+	for _, bad := range [][]string{{"-replay"}, {"-overlay=x.json", "p"}, {"-C"}} {
 		if _, err := parseTestArgs(bad); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
@@ -85,7 +88,7 @@ func TestTestCommand(t *testing.T) {
 	}
 	for _, want := range []string{
 		"package github.com/lockcheck/lockcheck/cmd/lockcheck/testdata/ctl/nobuild does not build when instrumented",
-		"nobuild.go:13:", // the compiler's message, at the original line
+		"nobuild.go:17:8: 8 - unsafe.Sizeof(word{})", // the compiler's message, at the original line
 		"testing github.com/lockcheck/lockcheck/cmd/lockcheck/testdata/ctl/nobuild in stress mode (plain go test)",
 		"sys.go:19: calls syscall.Getpid",
 	} {
@@ -100,5 +103,27 @@ func TestTestCommand(t *testing.T) {
 	stderr.Reset()
 	if code := run([]string{"test", "-run", "TestFailsOnRequest", "./testdata/ctl/spin"}, &stdout, &stderr); code != 1 {
 		t.Errorf("a failing test: exit %d, want 1\n%s%s", code, stdout.String(), stderr.String())
+	}
+}
+
+// TestTestCommandCgo: a package that uses cgo is instrumented anyway and
+// registered with the problem, which lockcheck test names at file:line.
+func TestTestCommandCgo(t *testing.T) {
+	out, err := exec.Command("go", "env", "CGO_ENABLED").Output()
+	if err != nil || strings.TrimSpace(string(out)) != "1" {
+		t.Skip("cgo is not enabled")
+	}
+	if _, err := exec.LookPath("gcc"); err != nil {
+		t.Skip("no C compiler")
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"test", "-count=1", "-v", "./testdata/ctl/cgolock"}, &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "--- PASS: TestRegisteredWithCgo") {
+		t.Errorf("stdout:\n%s", stdout.String())
+	}
+	if !strings.Contains(stderr.String(), `cgolock.go:7: uses cgo (import "C")`) {
+		t.Errorf("stderr:\n%s", stderr.String())
 	}
 }

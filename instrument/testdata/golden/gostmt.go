@@ -37,3 +37,12 @@ func starts(t *T, f func(int), xs []int, ch chan int) {
 	g := runtime.Gosched
 	g()
 }
+
+type flag bool
+
+func setFlag(f flag, n int64) {}
+
+func untyped(a, b int, s uint) {
+	go setFlag(a == b, 1<<s)
+	go setFlag(!(a < b) && a != 0, int64(a))
+}

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/lockcheck/lockcheck/instrument/testdata/behave/chans/helper"
 )
 
 // line is the line it is called from: the instrumented build must report
@@ -34,6 +36,10 @@ func sum(done chan<- int, xs ...int) {
 func pair() (chan<- int, int) { return results, 7 }
 
 var results = make(chan int, 10)
+
+type flag bool
+
+func sendFlag(f flag, ch chan<- flag) { ch <- f }
 
 func main() {
 	ch := make(chan int, 3)
@@ -91,6 +97,20 @@ loop:
 	}
 	fmt.Println("labelled break", n, line())
 
+	tries := 0
+	goto poll
+poll:
+	select {
+	case x := <-nothing:
+		fmt.Println("impossible", x)
+	default:
+		tries++
+		if tries < 3 {
+			goto poll
+		}
+	}
+	fmt.Println("goto a labelled select", tries, line())
+
 	// go statements evaluate the function value and arguments at once.
 	c := &counter{n: 10}
 	x := 1
@@ -111,6 +131,9 @@ loop:
 		results <- a + b
 	}(x, <-results)
 	fmt.Println("literal", <-results, line())
+	flags := make(chan flag)
+	go sendFlag(x == 100, flags)
+	fmt.Println("untyped argument", <-flags)
 	go func(ch chan<- int, v int) { ch <- v }(pair())
 	fmt.Println("multi-value", <-results)
 	go close(done)
@@ -150,5 +173,8 @@ loop:
 	case <-tctx.Done():
 		fmt.Println("timeout", tctx.Err())
 	}
+	readers := helper.Readers()
+	readers <- helper.Reader("element type named through an added import")
+	fmt.Println(readers != nil, len(readers))
 	fmt.Println("end", line())
 }

@@ -1,0 +1,3 @@
+module example.com/oldlock
+
+go 1.16
