@@ -135,9 +135,12 @@ func (e *Exploration) Coverage() string {
 	case e.Failure != nil:
 		return fmt.Sprintf("%s of %s until the failure (every smaller scenario passed all its schedules with at most %s)",
 			thousands(e.Schedules)+" schedules", plural(e.Scenarios, "scenario"), pre)
-	case !e.Complete:
+	case e.Divergent > 0:
 		return fmt.Sprintf("%s schedules with at most %s of %s, NOT exhaustive (%d runs diverged: the lock does something the scheduler does not control)",
 			thousands(e.Schedules), pre, plural(e.Scenarios, "scenario"), e.Divergent)
+	case !e.Complete:
+		return fmt.Sprintf("%s schedules with at most %s of %s, NOT exhaustive: stopped before the end (WithContext)",
+			thousands(e.Schedules), pre, plural(e.Scenarios, "scenario"))
 	}
 	return fmt.Sprintf("all %s schedules with at most %s of every %s (%s scenarios)", thousands(e.Schedules), pre, scope, thousands(e.Scenarios))
 }
@@ -248,10 +251,23 @@ func scripts(alphabet []Step, lens []int, yield func(Scenario) bool) bool {
 // it logs what was covered.
 //
 // It needs controlled mode (a test binary built by `lockcheck test`, the
-// lock's package instrumented): elsewhere it skips t, saying why.
+// lock's package instrumented): elsewhere it skips t, saying why. It fails
+// t if the exploration is not exhaustive (a run diverged from its recorded
+// choices, or WithContext stopped it). WithDuration does not bound it: the
+// sizes do (see docs/power.md for what they cost).
+//
+// Options that apply: WithExhaustive, WithFreeSwitches,
+// WithoutUnlockedRelease, WithContext, WithHTMLDir, WithCheckTimeout.
 func Exhaustive(t *testing.T, newLock func() Lock, clients, ops int, opts ...Option) {
 	t.Helper()
-	e, err := exploreLock(newLock, clients, ops, append([]Option{func(c *config) { c.inProcess, c.testName = true, t.Name() }}, opts...))
+	var last time.Duration
+	logProgress := func(p Progress) { // a line every 10s on long explorations
+		if p.Elapsed-last >= 10*time.Second {
+			last = p.Elapsed
+			t.Logf("lockcheck: exhaustive: %v: %s scenarios, %s schedules", p.Elapsed.Round(time.Second), thousands(p.Scenarios), thousands(p.Schedules))
+		}
+	}
+	e, err := exploreLock(newLock, clients, ops, append([]Option{WithProgress(logProgress), func(c *config) { c.inProcess, c.testName = true, t.Name() }}, opts...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,6 +333,10 @@ func exploreLock(newLock func() Lock, clients, ops int, opts []Option) (*Explora
 			return false
 		}
 		e.Scenarios++
+		if cfg.progress != nil && time.Since(s.lastProg) >= 200*time.Millisecond {
+			s.lastProg = time.Now()
+			cfg.progress(Progress{Histories: e.Runs, Elapsed: time.Since(s.start), Scenarios: e.Scenarios, Schedules: e.Schedules})
+		}
 		f := s.exploreScenario(sc, e)
 		if s.err != nil || s.ctl == nil {
 			e.Complete = false

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -183,4 +184,18 @@ func ExampleExploreLock() {
 	// linearizability violation with 1 preemption(s) on 2 clients, 2 operations
 	//   client 0: acquire
 	//   client 1: acquire
+}
+
+// TestExhaustiveStopped: an exploration stopped by its context is not
+// exhaustive, and says so.
+func TestExhaustiveStopped(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	e, err := ExploreLock(func() Lock { return make(ctlChanLock, 1) }, 2, 2, withControlled(), WithContext(ctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Complete || !strings.Contains(e.Coverage(), "NOT exhaustive: stopped") {
+		t.Fatalf("%+v: %s", e, e.Coverage())
+	}
 }

@@ -130,6 +130,7 @@ type Progress struct {
 	Histories, Operations int
 	Elapsed               time.Duration
 	Shrinking             bool // a failure was found and is being minimized
+	Scenarios, Schedules  int  // an exhaustive exploration: scenarios begun, schedules judged
 }
 
 type config struct {
