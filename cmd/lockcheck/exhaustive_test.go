@@ -44,14 +44,16 @@ func TestExhaustive(t *testing.T) {
 // TestExhaustiveEnv: with LOCKCHECK_EXHAUSTIVE set, lockcheck test turns
 // sim.Check into the exhaustive exploration: the correct spin lock of the
 // fixture passes with a statement of what was covered, the broken one
-// fails in the exhaustive mode with a replay command.
+// fails in the exhaustive mode with a replay command. And the exploration
+// of 2 clients × 3 operations catches a mutant of lock.Lock (the spin
+// model's first broken variant: a waiter enqueued on a free lock).
 func TestExhaustiveEnv(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go command")
 	}
 	t.Setenv("LOCKCHECK_EXHAUSTIVE", "2,2,2")
 	var stdout, stderr bytes.Buffer
-	code := run([]string{"test", "-count=1", "-v", "./testdata/ctl/exh"}, &stdout, &stderr)
+	code := run([]string{"test", "-count=1", "-v", "./testdata/ctl/exh", "./testdata/ctl/mutant"}, &stdout, &stderr)
 	out := stdout.String()
 	if code != 1 {
 		t.Fatalf("exit %d, want 1 (the broken lock fails)\nstdout:\n%s\nstderr:\n%s", code, out, stderr.String())
@@ -61,6 +63,7 @@ func TestExhaustiveEnv(t *testing.T) {
 		"lockcheck: exhaustive: all ", "of every scenario of at most 2 clients with at most 2 operations in all",
 		"--- FAIL: TestCheckThenSet", "lockcheck: linearizability violation", "mode: controlled (exhaustive;",
 		"replay: go run github.com/lockcheck/lockcheck/cmd/lockcheck test -replay=",
+		"--- FAIL: TestMutantExhaustive", "with at most 2 preemptions, and none with fewer fails",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, out)
