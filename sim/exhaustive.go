@@ -324,6 +324,8 @@ func exploreLock(newLock func() Lock, clients, ops int, opts []Option) (*Explora
 		}
 		return e, nil
 	}
+	progress := cfg.progress // the exploration's own reports (onceWith's are not about it)
+	cfg.progress = nil
 	e.Mode, s.ctl = "controlled", newCtlSearch(1)
 	s.rep.Mode = "controlled"
 	e.Complete = true
@@ -333,9 +335,9 @@ func exploreLock(newLock func() Lock, clients, ops int, opts []Option) (*Explora
 			return false
 		}
 		e.Scenarios++
-		if cfg.progress != nil && time.Since(s.lastProg) >= 200*time.Millisecond {
+		if progress != nil && time.Since(s.lastProg) >= 200*time.Millisecond {
 			s.lastProg = time.Now()
-			cfg.progress(Progress{Histories: e.Runs, Elapsed: time.Since(s.start), Scenarios: e.Scenarios, Schedules: e.Schedules})
+			progress(Progress{Histories: e.Runs, Elapsed: time.Since(s.start), Scenarios: e.Scenarios, Schedules: e.Schedules})
 		}
 		f := s.exploreScenario(sc, e)
 		if s.err != nil || s.ctl == nil {

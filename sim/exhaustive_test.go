@@ -199,3 +199,19 @@ func TestExhaustiveStopped(t *testing.T) {
 		t.Fatalf("%+v: %s", e, e.Coverage())
 	}
 }
+
+// TestExhaustiveProgress: progress reports count scenarios and schedules.
+func TestExhaustiveProgress(t *testing.T) {
+	var got []Progress
+	if _, err := ExploreLock(newCondLock, 2, 2, withControlled(), WithProgress(func(p Progress) { got = append(got, p) })); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) == 0 {
+		t.Fatal("no progress report")
+	}
+	for _, p := range got {
+		if p.Scenarios == 0 {
+			t.Fatalf("a report without the exploration's counts: %+v", p)
+		}
+	}
+}
