@@ -62,6 +62,10 @@ type Package struct {
 	Problems   []Problem // what the scheduler cannot control
 	TypeErrors []string  // type-checking errors of the original (rewrites that needed the types were left out)
 	generated  string    // absolute path of the generated registration file
+	// again rewrites the package's first file with code appended; it is
+	// how a package of files named on the command line (which the go
+	// command builds from those files only) is registered.
+	again func(appendSrc string) error
 }
 
 // Overlay is a set of rewritten files ready for go build -overlay: a
@@ -364,6 +368,18 @@ func (o *Overlay) rewritePackage(p *listed, pk *Package, files []string, done ma
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
+		if pk.again == nil {
+			af, src := af, srcs[af]
+			pk.again = func(appendSrc string) error {
+				opts := opts
+				opts.Append = appendSrc
+				res, err := File(fset, af, src, info, opts)
+				if err != nil {
+					return err
+				}
+				return o.add(name, res.Source)
+			}
+		}
 		pk.Files = append(pk.Files, name)
 		pk.Problems = append(pk.Problems, res.Problems...)
 		if err := o.add(name, res.Source); err != nil {
@@ -373,8 +389,16 @@ func (o *Overlay) rewritePackage(p *listed, pk *Package, files []string, done ma
 	return nil
 }
 
-// register adds pk's registration file.
+// register adds pk's registration file, or for a package of files named on
+// the command line, the registration at the end of its first file.
 func (o *Overlay) register(pk *Package) error {
+	if strings.HasPrefix(pk.ImportPath, "command-line-arguments") && pk.again != nil {
+		call := fmt.Sprintf("_lcsched.Register(%q", pk.ImportPath)
+		for _, p := range pk.Problems {
+			call += ", " + strconv.Quote(p.String())
+		}
+		return pk.again("// Added by lockcheck test.\nfunc init() { " + call + ") }")
+	}
 	name, file := pk.Name, RegisterFile
 	if strings.HasSuffix(pk.ImportPath, "_test") && strings.HasSuffix(pk.Name, "_test") {
 		file = RegisterXFile

@@ -72,6 +72,9 @@ type Options struct {
 	// 1.18) a changed file gets a go1.21 build constraint, which raises its
 	// language version without changing its loop variables' semantics.
 	GoVersion string
+	// Append is Go source appended to the rewritten file (declarations that
+	// may use the scheduler's package as _lcsched).
+	Append string
 }
 
 // File rewrites one parsed Go file so that every synchronisation point calls
@@ -94,12 +97,16 @@ func File(fset *token.FileSet, f *ast.File, src []byte, info *types.Info, opts O
 		info = &types.Info{}
 	}
 	r := &rewriter{fset: fset, tf: tf, src: src, info: info, filename: filename, file: f}
+	r.appendSrc = opts.Append
 	if v := opts.GoVersion; v != "" {
 		v = "go" + strings.TrimPrefix(v, "go")
 		r.oldRange = version.Compare(v, "go1.23") < 0
 		r.upgrade = version.Compare(v, "go1.21") < 0
 	}
 	r.walk()
+	if opts.Append != "" {
+		r.usesSched, r.changed = true, true
+	}
 	r.checkComments()
 	out := r.assemble()
 	sort.SliceStable(r.problems, func(i, j int) bool { return r.problems[i].Pos.Offset < r.problems[j].Pos.Offset })
@@ -115,14 +122,15 @@ type edit struct {
 }
 
 type rewriter struct {
-	fset     *token.FileSet
-	tf       *token.File
-	src      []byte
-	info     *types.Info
-	filename string
-	file     *ast.File
-	oldRange bool // no range over functions: before go1.23
-	upgrade  bool // generics need a newer language version: before go1.21
+	fset      *token.FileSet
+	tf        *token.File
+	src       []byte
+	info      *types.Info
+	filename  string
+	file      *ast.File
+	appendSrc string
+	oldRange  bool // no range over functions: before go1.23
+	upgrade   bool // generics need a newer language version: before go1.21
 
 	edits     []edit
 	n         int // counter for temporaries
@@ -290,6 +298,9 @@ func (r *rewriter) assemble() []byte {
 	}
 	fmt.Fprintf(&out, "//line %s:1:1\n", r.filename)
 	out.WriteString(r.text(0, len(r.src)))
+	if opts := r.appendSrc; opts != "" {
+		out.WriteString("\n\n" + opts + "\n")
+	}
 	if len(r.gosched) > 0 {
 		// The replaced runtime.Gosched may have been the import's only use.
 		out.WriteString("\n\n// Keeps the runtime import used once runtime.Gosched is replaced.\n")

@@ -7,7 +7,10 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/lockcheck/lockcheck/instrument"
 )
@@ -28,7 +31,8 @@ lockcheck flags (one or two dashes):
 
 Every other flag and argument goes to go test unchanged (-run, -count, -race,
 -v, -timeout, -tags …; the build flags also apply to listing the packages),
-except -C DIR, which makes lockcheck run its go commands in DIR.
+except -C DIR, which makes lockcheck run its go commands in DIR; -overlay and
+-modfile are lockcheck test's own.
 
 Exhaustive exploration: with LOCKCHECK_EXHAUSTIVE=N,M[,K] in the environment,
 every sim.Check of the tests explores every scenario of at most N clients
@@ -143,8 +147,8 @@ func parseTestArgs(args []string) (*testArgs, error) {
 		if listFlags[name] {
 			t.listArgs = append(t.listArgs, group...)
 		}
-		if name == "overlay" {
-			return nil, errors.New("-overlay cannot be combined with instrumentation (lockcheck test writes its own)")
+		if name == "overlay" || name == "modfile" {
+			return nil, fmt.Errorf("-%s cannot be combined with instrumentation (lockcheck test writes its own)", name)
 		}
 	}
 	return t, nil
@@ -201,7 +205,10 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 	if t.hasRepl {
 		env = append(env, "LOCKCHECK_REPLAY="+t.replay)
 	}
-	ctx := context.Background()
+	// An interrupt stops the go commands (go test gets it too, from the
+	// terminal) and lets the temporary files be removed.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	cfg := instrument.Config{Dir: t.dir, BuildFlags: t.listArgs, Patterns: patterns, Env: os.Environ()}
 	say := func(format string, args ...any) { fmt.Fprintf(stderr, "lockcheck test: "+format+"\n", args...) }
 
@@ -316,9 +323,10 @@ func goTest(ctx context.Context, dir string, args []string, ov *instrument.Overl
 		cmdArgs = append(cmdArgs, ov.Flags()...)
 	}
 	cmd := exec.CommandContext(ctx, "go", append(cmdArgs, args...)...)
+	ownGroup(cmd)
+	cmd.WaitDelay = 10 * time.Second
 	cmd.Dir = dir
 	cmd.Env = env
-	cmd.Stdin = os.Stdin
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	err := cmd.Run()
 	var ee *exec.ExitError

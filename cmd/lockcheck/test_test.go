@@ -51,7 +51,7 @@ func TestParseTestArgs(t *testing.T) {
 	if a, err := parseTestArgs([]string{"-C", "sub", "-v", "."}); err != nil || a.dir != "sub" || !reflect.DeepEqual(a.goArgs, []string{"-v", "."}) {
 		t.Errorf("-C: %+v %v", a, err)
 	}
-	for _, bad := range [][]string{{"-replay"}, {"-overlay=x.json", "p"}, {"-C"}} {
+	for _, bad := range [][]string{{"-replay"}, {"-overlay=x.json", "p"}, {"-modfile", "x.mod"}, {"-C"}} {
 		if _, err := parseTestArgs(bad); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
@@ -97,6 +97,15 @@ func TestTestCommand(t *testing.T) {
 		}
 	}
 
+	// Files named on the command line make a package of their own, which
+	// is instrumented and registered too.
+	stdout.Reset()
+	stderr.Reset()
+	if code := run([]string{"test", "-count=1", "-run", "TestInstrumented",
+		"./testdata/ctl/spin/spin.go", "./testdata/ctl/spin/spin_test.go"}, &stdout, &stderr); code != exitOK {
+		t.Errorf("files: exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
+
 	// go test's exit status comes through.
 	t.Setenv("LOCKCHECK_E2E_FAIL", "1")
 	stdout.Reset()
@@ -125,5 +134,16 @@ func TestTestCommandCgo(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), `cgolock.go:7: uses cgo (import "C")`) {
 		t.Errorf("stderr:\n%s", stderr.String())
+	}
+}
+
+func TestTestUsage(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"test", "-h"}, &stdout, &stderr); code != exitOK || !strings.Contains(stdout.String(), "usage: lockcheck test") {
+		t.Errorf("-h: exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
+	stdout.Reset()
+	if code := run([]string{"test", "-replay"}, &stdout, &stderr); code != exitBadUse || !strings.Contains(stderr.String(), "-replay needs a value") {
+		t.Errorf("-replay without a token: exit %d\n%s", code, stderr.String())
 	}
 }

@@ -111,6 +111,21 @@ poll:
 	}
 	fmt.Println("goto a labelled select", tries, line())
 
+	// Rewrites that move text across lines: positions stay the original's.
+	ready <- 6
+	select {
+	case x := <-func() chan int {
+		fmt.Println("operand", line())
+		return ready
+	}():
+		fmt.Println("multi-line operand", x, line())
+	}
+	go func(a, b int) {
+		results <- a + b + line()
+	}(1,
+		<-func() chan int { ready <- 2; return ready }())
+	fmt.Println("multi-line go", <-results, line())
+
 	// go statements evaluate the function value and arguments at once.
 	c := &counter{n: 10}
 	x := 1
