@@ -18,6 +18,12 @@ type ExploreOptions struct {
 	// preemption. Strict bound k covers a subset of the schedules of
 	// bound k, often ten times fewer.
 	Strict bool
+	// Timers also explores firing the earliest pending timer early: at
+	// each decision with a pending timer, "fire it now" is an option
+	// (costing one against Bound), so that timeouts and context deadlines
+	// expire in the middle of other goroutines' operations too, not only
+	// when nothing else can run. More schedules; timeout races covered.
+	Timers bool
 }
 
 // ExploreStats is what Explore covered.
@@ -64,6 +70,7 @@ func Explore(opts ExploreOptions, run func(Strategy) (stop bool)) ExploreStats {
 			}
 			d := core.NewDFS(prefix)
 			d.Strict = opts.Strict
+			d.Timers = opts.Timers
 			stop := run(strategy{d})
 			st.Schedules++
 			st.PerBound[b]++

@@ -2,11 +2,14 @@ package sched_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
+	stdtime "time"
 
 	"github.com/lockcheck/lockcheck/sched"
 	"github.com/lockcheck/lockcheck/sched/atomic"
 	"github.com/lockcheck/lockcheck/sched/sync"
+	schedtime "github.com/lockcheck/lockcheck/sched/time"
 )
 
 // adders makes n goroutines that each add to a shared counter steps times.
@@ -104,4 +107,62 @@ func exploreCovers(t *testing.T, setup func() []func(), bound int, strict bool) 
 		}
 	}
 	t.Logf("%d schedules (%+v)", len(seen), st)
+}
+
+// TestExploreTimers: a timeout racing with a goroutine that is still
+// running is explored only with ExploreOptions.Timers (time otherwise moves
+// only when nothing can run), and the schedule that fires the timer early
+// replays.
+func TestExploreTimers(t *testing.T) {
+	var got int32
+	run := func(s sched.Strategy) *sched.Result {
+		got = 0
+		ch := make(chan int)
+		return sched.Run(sched.Options{Strategy: s},
+			func() {
+				switch sched.Select(false, sched.OnRecv(ch), sched.OnRecv(schedtime.After(stdtime.Millisecond))) {
+				case 0:
+					atomic.StoreInt32(&got, 1)
+				case 1:
+					atomic.StoreInt32(&got, 2)
+					sched.Recv(ch)
+				}
+			},
+			func() {
+				var x int32
+				atomic.AddInt32(&x, 1)
+				atomic.AddInt32(&x, 1)
+				sched.Send(ch, 1)
+			})
+	}
+	for _, timers := range []bool{false, true} {
+		var found *sched.Result
+		st := sched.Explore(sched.ExploreOptions{Bound: 2, Strict: true, Timers: timers}, func(s sched.Strategy) bool {
+			res := run(s)
+			if atomic.LoadInt32(&got) == 2 {
+				found = res
+				return true
+			}
+			return false
+		})
+		switch {
+		case !timers && (found != nil || !st.Complete):
+			t.Fatalf("without Timers the timer fired early: %+v", st)
+		case timers && found == nil:
+			t.Fatalf("with Timers the early timeout was not found: %+v", st)
+		case timers:
+			if !strings.Contains(found.Schedule.String(), "t") {
+				t.Fatalf("schedule %s has no timer choice", found.Schedule)
+			}
+			p, err := sched.ParseSchedule(found.Schedule.String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			run(sched.Replay(p))
+			if atomic.LoadInt32(&got) != 2 {
+				t.Fatalf("replaying %s does not fire the timer early", found.Schedule)
+			}
+			t.Logf("found %s after %+v", found.Schedule, st)
+		}
+	}
 }
