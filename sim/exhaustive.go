@@ -58,37 +58,55 @@ func WithExhaustive(preemptions int) Option {
 // many more (about ten times more for lock.Lock at bound 2), at that cost.
 func WithFreeSwitches() Option { return func(c *config) { c.freeSwitches = true } }
 
+// WithTimerRaces makes Exhaustive and ExploreLock also explore timeouts
+// and context deadlines that expire while other goroutines are in the
+// middle of their operations (sched.ExploreOptions.Timers): at each
+// decision with a pending timer, firing it at once is an option, costing
+// one preemption. Without it a timer fires only when nothing else can run,
+// and races between a timeout and a release, a hand-off or a wake-up are
+// not explored.
+func WithTimerRaces() Option { return func(c *config) { c.timerRaces = true } }
+
 // ExhaustiveEnv is the environment variable that turns every Check of a
 // test binary built by `lockcheck test` into an exhaustive exploration:
 // LOCKCHECK_EXHAUSTIVE=N,M,k explores every scenario of at most N clients
 // with at most M operations in all at preemption bound k (",k" may be
-// left out: DefaultPreemptions); N,M,k,free counts only preemptions
-// proper (WithFreeSwitches). For example:
+// left out: DefaultPreemptions); a trailing ",free" counts only
+// preemptions proper (WithFreeSwitches), ",timers" explores timers firing
+// early (WithTimerRaces). For example:
 //
 //	LOCKCHECK_EXHAUSTIVE=2,3,2 go run github.com/lockcheck/lockcheck/cmd/lockcheck test ./mylock/
 const ExhaustiveEnv = "LOCKCHECK_EXHAUSTIVE"
 
 // ErrExhaustiveEnv is returned (wrapped) for a malformed LOCKCHECK_EXHAUSTIVE.
-var ErrExhaustiveEnv = errors.New("sim: LOCKCHECK_EXHAUSTIVE must be CLIENTS,OPERATIONS[,PREEMPTIONS[,free]], positive (preemptions >= 0)")
+var ErrExhaustiveEnv = errors.New("sim: LOCKCHECK_EXHAUSTIVE must be CLIENTS,OPERATIONS[,PREEMPTIONS[,free][,timers]], positive (preemptions >= 0)")
 
 // exhaustiveEnv parses the value of LOCKCHECK_EXHAUSTIVE.
-func exhaustiveEnv(v string) (clients, ops, k int, free bool, err error) {
+func exhaustiveEnv(v string) (clients, ops, k int, opts []Option, err error) {
 	parts := strings.Split(v, ",")
-	if len(parts) == 4 && strings.TrimSpace(parts[3]) == "free" {
-		free, parts = true, parts[:3]
+	for len(parts) > 3 {
+		switch strings.TrimSpace(parts[len(parts)-1]) {
+		case "free":
+			opts = append(opts, WithFreeSwitches())
+		case "timers":
+			opts = append(opts, WithTimerRaces())
+		default:
+			return 0, 0, 0, nil, fmt.Errorf("%w, not %q", ErrExhaustiveEnv, v)
+		}
+		parts = parts[:len(parts)-1]
 	}
-	if len(parts) < 2 || len(parts) > 3 {
-		return 0, 0, 0, false, fmt.Errorf("%w, not %q", ErrExhaustiveEnv, v)
+	if len(parts) < 2 {
+		return 0, 0, 0, nil, fmt.Errorf("%w, not %q", ErrExhaustiveEnv, v)
 	}
 	n := []int{0, 0, DefaultPreemptions}
 	for i, p := range parts {
 		x, err := strconv.Atoi(strings.TrimSpace(p))
 		if err != nil || x < 0 || i < 2 && x < 1 {
-			return 0, 0, 0, false, fmt.Errorf("%w, not %q", ErrExhaustiveEnv, v)
+			return 0, 0, 0, nil, fmt.Errorf("%w, not %q", ErrExhaustiveEnv, v)
 		}
 		n[i] = x
 	}
-	return n[0], n[1], n[2], free, nil
+	return n[0], n[1], n[2], append(opts, WithExhaustive(n[2])), nil
 }
 
 // Exploration is the outcome of an exhaustive exploration.
@@ -99,6 +117,9 @@ type Exploration struct {
 	// FreeSwitches: only preemptions proper counted against the bound
 	// (WithFreeSwitches); otherwise every choice off the default rule.
 	FreeSwitches bool
+	// TimerRaces: timers may also fire while goroutines can run
+	// (WithTimerRaces).
+	TimerRaces bool
 	Alphabet     []Step
 	Scenarios    int           // scenarios explored (all of them, unless a failure or an escape stopped the exploration)
 	Schedules    int           // schedules judged (each a distinct run of its scenario)
@@ -125,10 +146,14 @@ func (e *Exploration) Coverage() string {
 	scope := fmt.Sprintf("scenario of at most %s with at most %s in all", plural(e.Clients, "client"), plural(e.Ops, "operation"))
 	pre := plural(e.Preemptions, "preemption")
 	if e.FreeSwitches {
-		pre += " (switches when a goroutine blocks, and select cases, free)"
+		pre += " (switches when a goroutine blocks, and select cases, free"
 	} else {
-		pre += " (every choice off the default rule counted)"
+		pre += " (every choice off the default rule counted"
 	}
+	if e.TimerRaces {
+		pre += "; timers firing early too"
+	}
+	pre += ")"
 	switch {
 	case e.Mode != "controlled":
 		return "nothing (exhaustive exploration needs controlled mode: " + e.ModeReason + ")"
@@ -316,7 +341,7 @@ func exploreLock(newLock func() Lock, clients, ops int, opts []Option) (*Explora
 	controlled, reason := chooseMode(cfg, probe.Client(0))
 	s.fp = fingerprint(probe.Client(0))
 	_ = probe.Close()
-	e := &Exploration{Clients: clients, Ops: ops, Preemptions: cfg.preemptions, FreeSwitches: cfg.freeSwitches, Alphabet: Alphabet(s.kinds),
+	e := &Exploration{Clients: clients, Ops: ops, Preemptions: cfg.preemptions, FreeSwitches: cfg.freeSwitches, TimerRaces: cfg.timerRaces, Alphabet: Alphabet(s.kinds),
 		Mode: "stress", ModeReason: reason}
 	if !controlled {
 		if e.ModeReason == "" {
@@ -374,7 +399,7 @@ func exploreLock(newLock func() Lock, clients, ops int, opts []Option) (*Explora
 func (s *search) exploreScenario(sc Scenario, e *Exploration) *Failure {
 	var found *Failure
 	n := 0
-	st := sched.Explore(sched.ExploreOptions{Bound: s.cfg.preemptions, Strict: !s.cfg.freeSwitches}, func(strat sched.Strategy) bool {
+	st := sched.Explore(sched.ExploreOptions{Bound: s.cfg.preemptions, Strict: !s.cfg.freeSwitches, Timers: s.cfg.timerRaces}, func(strat sched.Strategy) bool {
 		n++
 		f := s.onceWith(sc, &plan{strategy: strat, info: schedInfo{strategy: "exhaustive"}})
 		e.Runs++
@@ -425,15 +450,11 @@ func exhaustiveFromEnv(t *testing.T, newLock func() Lock, opts []Option) (done b
 	if !ok || !sched.Enabled() {
 		return false
 	}
-	clients, ops, k, free, err := exhaustiveEnv(v)
+	clients, ops, _, extra, err := exhaustiveEnv(v)
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts = append(append([]Option{}, opts...), WithExhaustive(k))
-	if free {
-		opts = append(opts, WithFreeSwitches())
-	}
-	Exhaustive(t, newLock, clients, ops, opts...)
+	Exhaustive(t, newLock, clients, ops, append(append([]Option{}, opts...), extra...)...)
 	return true
 }
 

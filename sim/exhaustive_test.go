@@ -50,26 +50,29 @@ func TestScenariosEnumeration(t *testing.T) {
 
 func TestExhaustiveEnv(t *testing.T) {
 	cases := []struct {
-		v               string
-		clients, ops, k int
-		free, bad       bool
+		v                 string
+		clients, ops, k   int
+		free, timers, bad bool
 	}{
 		{v: "2,3", clients: 2, ops: 3, k: DefaultPreemptions},
 		{v: "2,3,1", clients: 2, ops: 3, k: 1},
 		{v: "3, 2, 0", clients: 3, ops: 2, k: 0},
 		{v: "2,3,2,free", clients: 2, ops: 3, k: 2, free: true},
+		{v: "2,3,2,timers", clients: 2, ops: 3, k: 2, timers: true},
+		{v: "2,3,2,free,timers", clients: 2, ops: 3, k: 2, free: true, timers: true},
 		{v: "2", bad: true}, {v: "0,3", bad: true}, {v: "2,x", bad: true}, {v: "2,3,-1", bad: true}, {v: "2,3,2,nope", bad: true},
 	}
 	for _, tc := range cases {
-		c, o, k, free, err := exhaustiveEnv(tc.v)
+		c, o, k, opts, err := exhaustiveEnv(tc.v)
 		if tc.bad {
 			if !errors.Is(err, ErrExhaustiveEnv) {
 				t.Errorf("%q: err %v, want ErrExhaustiveEnv", tc.v, err)
 			}
 			continue
 		}
-		if err != nil || c != tc.clients || o != tc.ops || k != tc.k || free != tc.free {
-			t.Errorf("%q: %d,%d,%d,%v,%v", tc.v, c, o, k, free, err)
+		cfg, _ := newConfig(opts)
+		if err != nil || c != tc.clients || o != tc.ops || k != tc.k || cfg.preemptions != tc.k || cfg.freeSwitches != tc.free || cfg.timerRaces != tc.timers {
+			t.Errorf("%q: %d,%d,%d,%+v,%v", tc.v, c, o, k, cfg, err)
 		}
 	}
 }

@@ -157,6 +157,7 @@ type config struct {
 	escape          time.Duration // sched.Options.Escape (0: the scheduler's default)
 	preemptions     int           // the preemption bound of an exhaustive exploration (see exhaustive.go)
 	freeSwitches    bool          // exhaustive: only preemptions proper count against the bound
+	timerRaces      bool          // exhaustive: timers may fire while goroutines can run
 }
 
 // Option configures Check and Run.
