@@ -120,14 +120,14 @@ type Exploration struct {
 	// TimerRaces: timers may also fire while goroutines can run
 	// (WithTimerRaces).
 	TimerRaces bool
-	Alphabet     []Step
-	Scenarios    int           // scenarios explored (all of them, unless a failure or an escape stopped the exploration)
-	Schedules    int           // schedules judged (each a distinct run of its scenario)
-	Runs         int           // runs made (iterative deepening makes a few schedules again)
-	Complete     bool          // every scenario was explored completely and none diverged: the statement of Coverage holds
-	Divergent    int           // runs that did not replay their path (the lock does what the scheduler does not control)
-	Elapsed      time.Duration // wall time
-	Failure      *Failure      // the first failure, or nil
+	Alphabet   []Step
+	Scenarios  int           // scenarios explored (all of them, unless a failure or an escape stopped the exploration)
+	Schedules  int           // schedules judged (each a distinct run of its scenario)
+	Runs       int           // runs made (iterative deepening makes a few schedules again)
+	Complete   bool          // every scenario was explored completely and none diverged: the statement of Coverage holds
+	Divergent  int           // runs that did not replay their path (the lock does what the scheduler does not control)
+	Elapsed    time.Duration // wall time
+	Failure    *Failure      // the first failure, or nil
 	// Schedule is the failing run's schedule, and Preempted its number of
 	// preemptions (switches away from a goroutine that could go on; a
 	// switch when the running goroutine blocks or ends, and a select's
