@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/lockcheck/lockcheck/history"
@@ -121,4 +122,35 @@ func writeInterleaving(t *testing.T, path string, e zoo.Entry, x *sim.Exploratio
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestExhaustiveTimerRaces: timeout-keeps-grant's bug is a release that
+// hands the lock over exactly as the waiter's timer fires. By default a
+// timer fires only when nothing else can run, so no scenario of 2 clients
+// × 3 operations shows it (its smallest failing one has 4 operations, see
+// exhaustiveSize); with sim.WithTimerRaces a timer may fire in the middle
+// of the release, and a 3-operation scenario fails.
+func TestExhaustiveTimerRaces(t *testing.T) {
+	if !sched.Enabled() {
+		t.Skip("exhaustive exploration needs controlled mode: go run ./cmd/lockcheck test -run TestExhaustive ./zoo/")
+	}
+	e, _ := zoo.Lookup("timeout-keeps-grant")
+	x, err := sim.ExploreLock(e.New, 2, 3, e.Options...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.Failure != nil || !x.Complete {
+		t.Fatalf("without timer races: %s", x.Coverage())
+	}
+	x, err = sim.ExploreLock(e.New, 2, 3, append([]sim.Option{sim.WithTimerRaces(), sim.WithHTMLDir(t.TempDir())}, e.Options...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.Failure == nil || x.Failure.Kind != e.Expect || x.Failure.Replay == "" {
+		t.Fatalf("with timer races: %s", x.Coverage())
+	}
+	if !strings.Contains(x.Schedule.String(), "t") {
+		t.Errorf("the failing schedule %s fires no timer early", x.Schedule)
+	}
+	t.Logf("%s with %d preemption(s) (schedule %s) on %s", x.Failure.Kind, x.Preempted, x.Schedule, x.Failure.Scenario)
 }

@@ -27,6 +27,7 @@ func TestExhaustive(t *testing.T) {
 	}
 	for _, want := range []string{
 		"--- PASS: TestExhaustive ", "--- PASS: TestExhaustiveCatches", "--- PASS: TestExhaustiveCorrect",
+		"--- PASS: TestExhaustiveTimerRaces",
 		"of every scenario of at most 2 clients with at most 3 operations in all (2,358 scenarios)",
 	} {
 		if !strings.Contains(out, want) {
