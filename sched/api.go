@@ -223,7 +223,10 @@ func (s Schedule) String() string {
 	b.WriteString("v1")
 	for _, c := range s.c {
 		k := "g"
-		if c.Case {
+		switch {
+		case c.Timer:
+			k = "t"
+		case c.Case:
 			k = "c"
 		}
 		fmt.Fprintf(&b, "-%d%s%d", c.Step, k, c.N)
@@ -243,7 +246,7 @@ func ParseSchedule(text string) (Schedule, error) {
 	}
 	var s Schedule
 	for _, p := range parts[1:] {
-		i := strings.IndexAny(p, "gc")
+		i := strings.IndexAny(p, "gct")
 		if i <= 0 || i == len(p)-1 {
 			return Schedule{}, fmt.Errorf("%w %q: bad choice %q", ErrSchedule, text, p)
 		}
@@ -252,7 +255,7 @@ func ParseSchedule(text string) (Schedule, error) {
 		if err1 != nil || err2 != nil || p[:i] != strconv.FormatUint(step, 10) || p[i+1:] != strconv.FormatUint(n, 10) {
 			return Schedule{}, fmt.Errorf("%w %q: bad choice %q", ErrSchedule, text, p)
 		}
-		s.c = append(s.c, core.Choice{Step: int(step), Case: p[i] == 'c', N: int(n)})
+		s.c = append(s.c, core.Choice{Step: int(step), Case: p[i] == 'c', Timer: p[i] == 't', N: int(n)})
 	}
 	return s, nil
 }

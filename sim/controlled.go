@@ -160,13 +160,16 @@ type plan struct {
 // schedInfo names the schedule of a controlled run in reports: the
 // strategy that found it and its place among the scenario's schedules.
 type schedInfo struct {
-	strategy string // "pct" or "random"
-	depth    int    // with pct
+	strategy string // "pct", "random" or "exhaustive"
+	depth    int    // with pct; with exhaustive, the preemption bound
 	index    int    // 1-based
 	of       int
 }
 
 func (i schedInfo) String() string {
+	if i.strategy == "exhaustive" {
+		return fmt.Sprintf("exhaustive; schedule %d of the scenario's schedules with at most %s, and none with fewer fails", i.index, plural(i.depth, "preemption"))
+	}
 	s := i.strategy
 	if i.strategy == "pct" {
 		s += fmt.Sprintf(", depth %d", i.depth)

@@ -12,11 +12,13 @@ type Frame struct {
 	Chosen      int // index in Options
 	Preemptible bool
 	Budget      int
+	Strict      bool // every option but the default costs one (see sched.ExploreOptions.Strict)
+	Timer       bool // fire the earliest timer now (option 1) or not (option 0)
 }
 
 // Cost is the number of preemptions that taking option j costs.
 func (f Frame) Cost(j int) int {
-	if !f.Case && f.Preemptible && j > 0 {
+	if j > 0 && (f.Strict || f.Timer || !f.Case && f.Preemptible) {
 		return 1
 	}
 	return 0
@@ -32,6 +34,8 @@ type DFS struct {
 	pos      int
 	used     int
 	Diverged bool // a prefix choice point did not match: the code is not deterministic
+	Strict   bool // every choice off the default costs one
+	Timers   bool // also choose to fire the earliest pending timer early (TimerPicker)
 }
 
 // NewDFS returns the strategy following prefix.
@@ -41,16 +45,31 @@ func NewDFS(prefix []Frame) *DFS { return &DFS{prefix: prefix} }
 func (s *DFS) Begin() { s.Frames, s.pos, s.used, s.Diverged = s.Frames[:0], 0, 0, false }
 
 func (s *DFS) choose(isCase bool, opts []int, preemptible bool) int {
+	return s.chooseFrame(Frame{Case: isCase, Options: opts, Preemptible: preemptible})
+}
+
+// PickTimer implements TimerPicker when s.Timers: a choice point with the
+// options "not now" (the default) and "fire the earliest timer now"
+// (costing one preemption).
+func (s *DFS) PickTimer(int) bool {
+	if !s.Timers {
+		return false
+	}
+	return s.chooseFrame(Frame{Timer: true, Options: []int{0, 1}}) == 1
+}
+
+func (s *DFS) chooseFrame(f Frame) int {
+	isCase, opts, preemptible := f.Case, f.Options, f.Preemptible
 	idx := 0
 	if s.pos < len(s.prefix) {
-		f := s.prefix[s.pos]
-		if f.Case == isCase && slices.Equal(f.Options, opts) {
-			idx = f.Chosen
+		p := s.prefix[s.pos]
+		if p.Case == isCase && p.Timer == f.Timer && slices.Equal(p.Options, opts) {
+			idx = p.Chosen
 		} else {
 			s.Diverged = true
 		}
 	}
-	f := Frame{Case: isCase, Options: opts, Chosen: idx, Preemptible: preemptible, Budget: s.used}
+	f = Frame{Case: isCase, Options: opts, Chosen: idx, Preemptible: preemptible, Budget: s.used, Strict: s.Strict, Timer: f.Timer}
 	s.used += f.Cost(idx)
 	s.Frames = append(s.Frames, f)
 	s.pos++

@@ -27,9 +27,10 @@ type Config struct {
 // goroutine N runs (Case false), or the goroutine running chooses select
 // case N (Case true).
 type Choice struct {
-	Step int
-	Case bool
-	N    int
+	Step  int
+	Case  bool
+	N     int
+	Timer bool // the earliest pending timer fired at Step, before any goroutine could not run (see TimerPicker)
 }
 
 // Event is one scheduling point of a trace (see sched.Event).
@@ -313,6 +314,11 @@ func (r *run) start(f func(), daemon bool) bool {
 		r.mu.Unlock()
 		managed.Store(id, g)
 		defer managed.Delete(id)
+		if fastG {
+			gp := getg()
+			byG.Store(gp, g)
+			defer byG.Delete(gp)
+		}
 		defer g.exit()
 		f()
 	}()
@@ -470,6 +476,18 @@ func (r *run) schedule(from *G) *G {
 			r.out.StepLimit = true
 			r.finish()
 			return nil
+		}
+		if tp, ok := r.cfg.Strategy.(TimerPicker); ok && len(r.timers) > 0 && tp.PickTimer(r.steps) {
+			// The strategy fires the earliest timer now, although some
+			// goroutine could run: a timeout that expires while others
+			// are in the middle of their operations.
+			r.out.Choices = append(r.out.Choices, Choice{Step: r.steps, Timer: true})
+			if w := r.timers[0].when; w > r.now {
+				r.now = w
+			}
+			r.progress(nil)
+			r.fireDue()
+			continue
 		}
 		return r.pick(from, cands)
 	}

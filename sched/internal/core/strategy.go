@@ -151,6 +151,27 @@ type Replay struct {
 	i       int
 }
 
+// TimerPicker is implemented by a Strategy that also chooses when virtual
+// time moves: at a decision with candidates and a pending timer, PickTimer
+// reporting true fires the earliest timer at once (time jumps to it), as
+// if the candidates were slow; the decision is then taken afresh. Without
+// it, time moves only when no goroutine can run.
+type TimerPicker interface {
+	PickTimer(step int) bool
+}
+
+// rank orders the choices of one step as the scheduler asks for them:
+// timers first, then the goroutine, then the select case.
+func rank(c Choice) int {
+	switch {
+	case c.Timer:
+		return 0
+	case c.Case:
+		return 2
+	}
+	return 1
+}
+
 // NewReplay returns the strategy forcing choices.
 func NewReplay(choices []Choice) *Replay {
 	c := slices.Clone(choices)
@@ -158,7 +179,7 @@ func NewReplay(choices []Choice) *Replay {
 		if c[i].Step != c[j].Step {
 			return c[i].Step < c[j].Step
 		}
-		return !c[i].Case && c[j].Case
+		return rank(c[i]) < rank(c[j])
 	})
 	return &Replay{choices: c}
 }
@@ -167,15 +188,29 @@ func NewReplay(choices []Choice) *Replay {
 func (s *Replay) Begin() { s.i = 0 }
 
 func (s *Replay) next(step int, isCase bool) (int, bool) {
-	for s.i < len(s.choices) && (s.choices[s.i].Step < step || s.choices[s.i].Step == step && isCase && !s.choices[s.i].Case) {
+	want := 1
+	if isCase {
+		want = 2
+	}
+	return s.nextRank(step, want)
+}
+
+func (s *Replay) nextRank(step, want int) (int, bool) {
+	for s.i < len(s.choices) && (s.choices[s.i].Step < step || s.choices[s.i].Step == step && rank(s.choices[s.i]) < want) {
 		s.i++
 	}
-	if s.i < len(s.choices) && s.choices[s.i].Step == step && s.choices[s.i].Case == isCase {
+	if s.i < len(s.choices) && s.choices[s.i].Step == step && rank(s.choices[s.i]) == want {
 		n := s.choices[s.i].N
 		s.i++
 		return n, true
 	}
 	return 0, false
+}
+
+// PickTimer implements TimerPicker: a recorded timer choice at step.
+func (s *Replay) PickTimer(step int) bool {
+	_, ok := s.nextRank(step, 0)
+	return ok
 }
 
 // PickG implements Strategy.
