@@ -201,7 +201,7 @@ class TestBrokenTestLocks(unittest.TestCase):
             with self.subTest(kind=kind):
                 rc, out, err = run(kind, "0 try_acquire\n0 try_acquire\n0 release\n0 release\n")
                 self.assertEqual(rc, 0, err)
-                self.assertEqual(out, ["lockcheck-driver 1 %s locked" % ALL_OPS,
+                self.assertEqual(out, ["lockcheck-driver 1 %s locked reset" % ALL_OPS,
                                        "0 true", "0 false", "0 ok", "0 error"])
 
     def test_no_wait_timeout_gives_up_at_once(self):
