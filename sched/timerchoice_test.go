@@ -54,6 +54,7 @@ func TestTimerRace(t *testing.T) {
 			if seen[true] == 0 || seen[false] == 0 {
 				t.Fatalf("outcomes over 20 seeds: %v, want both", seen)
 			}
+			t.Logf("the timer won at %d of 20 seeds", seen[true])
 		})
 	}
 }
