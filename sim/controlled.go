@@ -31,8 +31,9 @@ import (
 // the interleaving), and records its operations in the same slots, stamped
 // from the same atomic clock, as in stress mode. Slot bounds and the
 // contexts of acquire_context steps live on the scheduler's virtual time,
-// which moves only when nothing can run, so timeouts fire at once and
-// deterministically.
+// which moves when nothing can run, or when the strategy fires the next
+// timer first (a timeout racing the other goroutines), so timeouts fire at
+// once and deterministically.
 //
 // The watchdog is the scheduler's Idle callback, called when no managed
 // goroutine can run, and it is exact:
