@@ -178,7 +178,10 @@ func (s strategy) strategy() core.Strategy { return s.s }
 // priority change points over an estimate k of the run's length (the
 // longest run this value has seen; 64 before the first), the highest
 // priority enabled goroutine runs. A bug of depth d is found with
-// probability at least 1/(n·k^(d−1)) per run.
+// probability at least 1/(n·k^(d−1)) per run. The timer choice is a
+// pseudo-goroutine with a priority of its own, which drops just below the
+// goroutine it preempted each time it is taken (so a ticker does not
+// starve the goroutines).
 func PCT(seed uint64, depth int) Strategy { return strategy{core.NewPCT(seed, depth, 0)} }
 
 // PCTWithLength is PCT with the estimate k of the run's length in steps
@@ -190,7 +193,8 @@ func PCTWithLength(seed uint64, depth, k int) Strategy {
 }
 
 // Random is the uniform random walk: at each point each enabled goroutine
-// (and each ready select case) is equally likely.
+// (and the timer choice, when a timer is pending, as one more goroutine;
+// and each ready select case) is equally likely.
 func Random(seed uint64) Strategy { return strategy{core.NewRandom(seed)} }
 
 // Replay forces the choices recorded in s (see Schedule): a run with it
@@ -208,28 +212,37 @@ func Replay(s Schedule) Strategy { return strategy{core.NewReplay(s.c)} }
 //
 // A choice is either a preemption (step, goroutine) — including a switch
 // to another goroutine than the lowest when the current one cannot run —
-// or a select choice (step, case).
+// or a timer choice (step): at that step virtual time advances to the
+// earliest pending timer, which fires, although goroutines could run (a
+// step of its own, by the pseudo-goroutine TimerG; ignored if no timer is
+// pending then); or a select choice (step, case).
 type Schedule struct{ c []core.Choice }
+
+// TimerG is the pseudo-goroutine of a timer choice: the G of its Event in
+// a trace (see Schedule).
+const TimerG = core.TimerG
 
 // Preemptions is the number of choices of s that differ from the default
 // rule (what Minimize reduces).
 func (s Schedule) Preemptions() int { return len(s.c) }
 
 // String is the text form of s, URL- and shell-safe: "v1" followed by
-// "-STEPgG" for a goroutine choice and "-STEPcI" for a select case choice,
-// e.g. "v1-3g1-9c0". ParseSchedule reads it back.
+// "-STEPgG" for a goroutine choice, "-STEPt" for a timer choice and
+// "-STEPcI" for a select case choice, e.g. "v1-3g1-5t-9c0". ParseSchedule
+// reads it back (the timer choice is a later addition to the format: text
+// without it reads as it always did).
 func (s Schedule) String() string {
 	var b strings.Builder
 	b.WriteString("v1")
 	for _, c := range s.c {
-		k := "g"
 		switch {
-		case c.Timer:
-			k = "t"
 		case c.Case:
-			k = "c"
+			fmt.Fprintf(&b, "-%dc%d", c.Step, c.N)
+		case c.N == core.TimerG:
+			fmt.Fprintf(&b, "-%dt", c.Step)
+		default:
+			fmt.Fprintf(&b, "-%dg%d", c.Step, c.N)
 		}
-		fmt.Fprintf(&b, "-%d%s%d", c.Step, k, c.N)
 	}
 	return b.String()
 }
@@ -246,7 +259,15 @@ func ParseSchedule(text string) (Schedule, error) {
 	}
 	var s Schedule
 	for _, p := range parts[1:] {
-		i := strings.IndexAny(p, "gct")
+		if step, ok := strings.CutSuffix(p, "t"); ok {
+			n, err := strconv.ParseUint(step, 10, 31)
+			if err != nil || step != strconv.FormatUint(n, 10) {
+				return Schedule{}, fmt.Errorf("%w %q: bad choice %q", ErrSchedule, text, p)
+			}
+			s.c = append(s.c, core.Choice{Step: int(n), N: core.TimerG})
+			continue
+		}
+		i := strings.IndexAny(p, "gc")
 		if i <= 0 || i == len(p)-1 {
 			return Schedule{}, fmt.Errorf("%w %q: bad choice %q", ErrSchedule, text, p)
 		}
@@ -255,7 +276,7 @@ func ParseSchedule(text string) (Schedule, error) {
 		if err1 != nil || err2 != nil || p[:i] != strconv.FormatUint(step, 10) || p[i+1:] != strconv.FormatUint(n, 10) {
 			return Schedule{}, fmt.Errorf("%w %q: bad choice %q", ErrSchedule, text, p)
 		}
-		s.c = append(s.c, core.Choice{Step: int(step), Case: p[i] == 'c', Timer: p[i] == 't', N: int(n)})
+		s.c = append(s.c, core.Choice{Step: int(step), Case: p[i] == 'c', N: int(n)})
 	}
 	return s, nil
 }
@@ -273,7 +294,8 @@ type Options struct {
 	// Idle is called when no managed goroutine can run; the goroutines it
 	// returns start (ids continue after the last). Returning none lets
 	// virtual time advance to the next timer, or, with no timer, ends the
-	// run. It must not call this package's functions.
+	// run. It must not call this package's functions, except NextTimer
+	// and sched/time's Now (the run's virtual time).
 	Idle func() []func()
 	// Escape bounds the wall time a goroutine may take to reach its next
 	// scheduling point (0: 10s); past it the run ends with Result.Escaped.
@@ -314,8 +336,12 @@ type Event struct {
 // packages) the running goroutine asks the Strategy which goroutine runs
 // next among those enabled. Blocking is modelled: a blocked goroutine is
 // not enabled until its operation can proceed. Virtual time (sched/time)
-// begins at the same instant every run and advances only when nothing can
-// run and Options.Idle started nothing, to the earliest timer.
+// begins at the same instant every run and advances to the earliest
+// pending timer when nothing can run and Options.Idle started nothing, or,
+// at any scheduling point with a timer pending, when the Strategy makes the
+// timer choice (see Schedule): so the races between a timer and the other
+// goroutines' steps are explored, while the default rule lets time advance
+// only when nothing can run. It never goes backwards.
 //
 // Run returns when every managed goroutine is done; or when nothing can
 // run, Idle starts nothing and no timer is pending (Deadlock, with
@@ -422,6 +448,14 @@ func complement(chunks [][]core.Choice, skip int) []core.Choice {
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Step < out[j].Step })
 	return out
 }
+
+// NextTimer returns the virtual time of the earliest pending timer of the
+// run in progress, called from one of its managed goroutines or from its
+// Options.Idle (which may use it to tell what virtual time can still bring
+// before a deadline: nothing can happen before the time it returns unless
+// Idle starts a goroutine). ok is false when no timer is pending, or when
+// the caller belongs to no run.
+func NextTimer() (t time.Time, ok bool) { return core.NextTimer() }
 
 // Current returns the id of the calling goroutine in the run in progress,
 // ok false when the caller is not a managed goroutine.

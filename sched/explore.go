@@ -6,8 +6,9 @@ import "github.com/lockcheck/lockcheck/sched/internal/core"
 type ExploreOptions struct {
 	// Bound is the preemption bound: every schedule with at most Bound
 	// preemptions is run (a switch away from a goroutine that can continue
-	// is a preemption; a switch when the running goroutine blocks or ends,
-	// and the choice of a select case, are free).
+	// is a preemption; so is the timer choice, see Schedule; a switch when
+	// the running goroutine blocks or ends, and the choice of a select
+	// case, are free).
 	Bound int
 	// MaxSchedules stops the exploration after that many runs (0: no limit).
 	MaxSchedules int

@@ -406,8 +406,12 @@ func TestVirtualTime(t *testing.T) {
 	}
 }
 
+// TestTimers checks the timers' mechanics under the default rule, where a
+// timer fires only when nothing else can run (so Stop wins the race with an
+// hour's timer); the strategies also explore the timer firing first (see
+// TestTimerRace).
 func TestTimers(t *testing.T) {
-	for _, s := range strategies() {
+	for _, s := range []func() sched.Strategy{func() sched.Strategy { return nil }, func() sched.Strategy { return sched.Replay(sched.Schedule{}) }} {
 		var order []string
 		res := sched.Run(sched.Options{Strategy: s()},
 			func() {
@@ -446,12 +450,12 @@ func TestTimers(t *testing.T) {
 	}
 }
 
-// Time advances only when nothing can run: a sleeper wakes after the busy
-// goroutine is done.
+// Under the default rule time advances only when nothing can run: a
+// sleeper wakes after the busy goroutine is done.
 func TestTimeAdvancesOnlyWhenIdle(t *testing.T) {
 	var steps int32
 	var seen int32
-	ok(t, sched.Run(sched.Options{Strategy: sched.Random(5)},
+	ok(t, sched.Run(sched.Options{},
 		func() {
 			time.Sleep(time.Nanosecond)
 			seen = atomic.LoadInt32(&steps)
@@ -501,9 +505,11 @@ func TestContexts(t *testing.T) {
 }
 
 // A parent from the standard library, canceled by a goroutine of the run:
-// the child sees it through the scheduler.
+// the child sees it through the scheduler. (Its hour's timeout may fire
+// first under a strategy's timer choice; the default rule runs the cancel
+// first.)
 func TestContextStdlibParent(t *testing.T) {
-	for _, s := range strategies() {
+	for i, s := range strategies() {
 		parent, cancel := stdcontext.WithCancel(stdcontext.Background())
 		var err error
 		ok(t, sched.Run(sched.Options{Strategy: s()},
@@ -514,7 +520,7 @@ func TestContextStdlibParent(t *testing.T) {
 				err = child.Err()
 			},
 			func() { cancel() }))
-		if err != context.Canceled {
+		if err != context.Canceled && (i == 0 || err != context.DeadlineExceeded) {
 			t.Fatalf("err %v", err)
 		}
 	}

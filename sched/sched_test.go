@@ -349,13 +349,13 @@ func TestOutsideRun(t *testing.T) {
 }
 
 func TestScheduleText(t *testing.T) {
-	for _, good := range []string{"v1", "v1-0g1", "v1-3g1-9c0-12g2"} {
+	for _, good := range []string{"v1", "v1-0g1", "v1-3g1-9c0-12g2", "v1-5t", "v1-3g1-5t-5c0-6t"} {
 		s, err := sched.ParseSchedule(good)
 		if err != nil || s.String() != good {
 			t.Errorf("%q: %v %q", good, err, s.String())
 		}
 	}
-	for _, bad := range []string{"", "v2", "v1-", "v1-g1", "v1-3x1", "v1-3g", "v1-03g1", "v1-3g-1", "v1 3g1", "v1-99999999999g1"} {
+	for _, bad := range []string{"", "v2", "v1-", "v1-g1", "v1-3x1", "v1-3g", "v1-03g1", "v1-3g-1", "v1 3g1", "v1-99999999999g1", "v1-t", "v1-5t1", "v1-05t", "v1-5tt", "v1--1t"} {
 		if _, err := sched.ParseSchedule(bad); !errors.Is(err, sched.ErrSchedule) {
 			t.Errorf("%q: err %v", bad, err)
 		}
@@ -363,7 +363,7 @@ func TestScheduleText(t *testing.T) {
 }
 
 func FuzzParseSchedule(f *testing.F) {
-	for _, s := range []string{"v1", "v1-3g1-9c0", "v1-0c0", "x"} {
+	for _, s := range []string{"v1", "v1-3g1-9c0", "v1-0c0", "v1-4t-7g0", "x"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, text string) {

@@ -43,16 +43,17 @@ func workload() (func() []func(), func() int) {
 			collector := func() {
 				ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
 				defer cancel()
+				done := ctx.Done()
 				for n := 0; n < 3; {
 					r := sched.OnRecv(out)
-					switch sched.Select(false, r, sched.OnRecv(ctx.Done())) {
+					switch sched.Select(false, r, sched.OnRecv(done)) {
 					case 0:
 						mu.Lock()
 						total += r.V
 						mu.Unlock()
 						n++
-					case 1:
-						return
+					case 1: // the timeout fired (a strategy's timer choice): keep collecting
+						done = nil
 					}
 				}
 				mu.Lock()

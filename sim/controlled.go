@@ -31,17 +31,30 @@ import (
 // the interleaving), and records its operations in the same slots, stamped
 // from the same atomic clock, as in stress mode. Slot bounds and the
 // contexts of acquire_context steps live on the scheduler's virtual time,
-// which moves only when nothing can run, so timeouts fire at once and
-// deterministically.
+// which moves when nothing can run, or when the strategy fires the next
+// timer first (a timeout racing the other goroutines), so timeouts fire at
+// once and deterministically.
 //
 // The watchdog is the scheduler's Idle callback, called when no managed
 // goroutine can run, and it is exact:
 //   - once every client is done, it starts the final probe (locked,
 //     try_acquire, release), as in stress mode;
 //   - if every client still running waits in an acquire that may wait
-//     (mayWait) and the harness has not released since the last progress of
-//     a client, it starts the harness's rescue release, recorded as the
-//     harness's operation;
+//     (mayWait), or in a timed or cancellable one with time left (its
+//     bound strictly after now, see waiting), and the harness has not
+//     released since the last progress of a client, it starts the
+//     harness's rescue release, recorded as the harness's operation;
+//   - after that rescue, with still no progress, a timed waiter whose own
+//     bound is the next thing that can happen (a timer is pending, none
+//     before its bound: sched.NextTimer; with no timer pending at all, the
+//     waiter has not even set its own, e.g. it spins: parked spinners run
+//     next) while it has time left (hasTimeLeft: more than one
+//     and a half stuck timeouts, as in stress mode) sits out its timeout on
+//     a lock that the release left free: the run is stuck, the waiter
+//     marked MarkTimeLeft (issue 13's promise: a timed waiter with time
+//     left proceeds when the lock is released and nobody else takes it).
+//     A lock that polls with Sleep has an earlier timer: time moves to it
+//     and the rule is applied again;
 //   - otherwise it starts nothing: virtual time moves to the next timer (a
 //     bounded operation's timeout), or, with no timer pending, the run ends.
 //
@@ -70,7 +83,8 @@ type ctlState struct {
 	probing  bool         // the final probe was started
 	harness  map[int]bool // the scheduler's ids of the harness's goroutines
 	marker   schedatomic.Int64
-	marks    []markRec // the boundaries marked, in the order of their steps
+	marks    []markRec    // the boundaries marked, in the order of their steps
+	frozen   []history.Op // the history when a waiter was judged stuck with time left (the run then winds down)
 }
 
 // markRec is an operation boundary marked in a controlled run.
@@ -149,6 +163,52 @@ func (r *run) withTimeout(ctx context.Context, d time.Duration) (context.Context
 // cancelled. It is the one predicate that decides when the harness steps in
 // (a rule that also counts timed waiters with time left belongs here).
 func mayWait(sl *slot) bool { return sl.bound.IsZero() }
+
+// waitsForRelease reports whether the operation in sl counts, at the virtual time
+// now, as a waiter for the rescue rule of the controlled watchdog: it may
+// wait for ever (mayWait), or it is a timed or cancellable acquire whose
+// bound is still ahead (with time left, it waits for a release as a
+// blocking one does).
+func waitsForRelease(sl *slot, now time.Time) bool {
+	if mayWait(sl) {
+		return true
+	}
+	k := sl.step.Kind
+	return (k == model.AcquireTimeout || k == model.AcquireContext) && sl.bound.After(now)
+}
+
+// stuckTimeLeft applies the rule of progress with time left in a controlled
+// run (see the top of this file): called by idle after the harness's rescue
+// release, with no progress of a client since, nothing able to run, and
+// every running client waiting. A timed waiter with time left at now
+// (hasTimeLeft), when a timer is pending and none before its bound
+// (sched.NextTimer), can only sit out its timeout on the free lock: the
+// run is stuck, the
+// failure recorded as the run's contract failure with the history as it
+// is now (the run then winds down: clients stop between steps).
+func (r *run) stuckTimeLeft(waiting, timed []*client, now time.Time) {
+	next, pending := sched.NextTimer()
+	var stuck []*client
+	for _, c := range timed {
+		bound := c.slots[c.cur.Load()-1].bound
+		if pending && !next.Before(bound) && hasTimeLeft(bound, now, r.cfg.stuck) {
+			stuck = append(stuck, c)
+		}
+	}
+	if len(stuck) == 0 {
+		return
+	}
+	f := r.stuckFailure(r.controlledStuckReason(waiting)+timeLeft(stuck, now)+
+		"; nothing could happen before its timeout", waiting)
+	r.markTimeLeft(f, stuck)
+	r.mu.Lock()
+	if r.contract == nil {
+		r.contract = f
+		r.ctl.frozen = r.snapshot()
+	}
+	r.mu.Unlock()
+	r.cancel()
+}
 
 // plan is how one controlled run schedules.
 type plan struct {
@@ -247,6 +307,9 @@ func (r *run) executeControlled(p plan) ([]history.Op, *Failure, *ctlRun, error)
 		return nil, nil, nil, errEscaped{res.Escaped}
 	}
 	h := r.snapshot()
+	if r.ctl.frozen != nil {
+		h = r.ctl.frozen
+	}
 	var stuck *Failure
 	if !r.ctl.stop.Load() {
 		stuck = r.controlledStuck(res)
@@ -310,14 +373,24 @@ func (r *run) idle() []func() {
 	if r.harness.cur.Load() != 0 {
 		return nil // the harness's release is blocked: a timer may end it, else the run ends stuck
 	}
+	now := r.now()
+	var waiting, timed []*client
 	for _, c := range r.clients {
 		if c.done.Load() {
 			continue
 		}
 		k := c.cur.Load()
-		if k == 0 || !mayWait(&c.slots[k-1]) {
+		if k == 0 || !waitsForRelease(&c.slots[k-1], now) {
 			return nil // a bounded operation waits: virtual time moves to its timer, else the run ends stuck
 		}
+		waiting = append(waiting, c)
+		if !mayWait(&c.slots[k-1]) {
+			timed = append(timed, c)
+		}
+	}
+	if w.rescued && w.rescue != nil && !r.cfg.owned {
+		r.stuckTimeLeft(waiting, timed, now)
+		return nil
 	}
 	if w.rescued || r.cfg.owned {
 		return nil // released already (or only the holder may release), and no waiter proceeded: the run ends stuck

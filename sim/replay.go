@@ -425,6 +425,8 @@ func (f *Failure) traceText() string {
 
 	who := func(g int) string {
 		switch {
+		case g == sched.TimerG:
+			return "timer"
 		case g < clients:
 			return fmt.Sprintf("client %d", g)
 		case harness[g]:

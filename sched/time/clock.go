@@ -6,12 +6,13 @@ import (
 	"github.com/lockcheck/lockcheck/sched/internal/core"
 )
 
-// Now returns the current time; in a run, called from a managed goroutine,
-// the virtual time: the same instant (2000-01-01 00:00:00 UTC) at the
-// start of every run, moving only when the scheduler advances it.
+// Now returns the current time; in a run, called from a managed goroutine
+// (or from the run's Options.Idle), the virtual time: the same instant
+// (2000-01-01 00:00:00 UTC) at the start of every run, moving only when
+// the scheduler advances it.
 func Now() Time {
-	if g := core.Me(); g != nil {
-		return g.Now()
+	if t, ok := core.Now(); ok {
+		return t
 	}
 	return time.Now()
 }

@@ -13,12 +13,14 @@ type Frame struct {
 	Preemptible bool
 	Budget      int
 	Strict      bool // every option but the default costs one (see sched.ExploreOptions.Strict)
-	Timer       bool // fire the earliest timer now (option 1) or not (option 0)
 }
 
-// Cost is the number of preemptions that taking option j costs.
+// Cost is the number of preemptions that taking option j costs: a switch
+// away from a goroutine that could continue, or the timer choice (TimerG,
+// never the default rule's: it always counts, so a ticker cannot make the
+// search infinite).
 func (f Frame) Cost(j int) int {
-	if j > 0 && (f.Strict || f.Timer || !f.Case && f.Preemptible) {
+	if j > 0 && (f.Strict || !f.Case && (f.Preemptible || f.Options[j] == TimerG)) {
 		return 1
 	}
 	return 0
@@ -35,7 +37,7 @@ type DFS struct {
 	used     int
 	Diverged bool // a prefix choice point did not match: the code is not deterministic
 	Strict   bool // every choice off the default costs one
-	Timers   bool // also choose to fire the earliest pending timer early (TimerPicker)
+	Timers   bool // also offer the timer choice (TimerG): fire the earliest pending timer while goroutines can run
 }
 
 // NewDFS returns the strategy following prefix.
@@ -48,28 +50,18 @@ func (s *DFS) choose(isCase bool, opts []int, preemptible bool) int {
 	return s.chooseFrame(Frame{Case: isCase, Options: opts, Preemptible: preemptible})
 }
 
-// PickTimer implements TimerPicker when s.Timers: a choice point with the
-// options "not now" (the default) and "fire the earliest timer now"
-// (costing one preemption).
-func (s *DFS) PickTimer(int) bool {
-	if !s.Timers {
-		return false
-	}
-	return s.chooseFrame(Frame{Timer: true, Options: []int{0, 1}}) == 1
-}
-
 func (s *DFS) chooseFrame(f Frame) int {
 	isCase, opts, preemptible := f.Case, f.Options, f.Preemptible
 	idx := 0
 	if s.pos < len(s.prefix) {
 		p := s.prefix[s.pos]
-		if p.Case == isCase && p.Timer == f.Timer && slices.Equal(p.Options, opts) {
+		if p.Case == isCase && slices.Equal(p.Options, opts) {
 			idx = p.Chosen
 		} else {
 			s.Diverged = true
 		}
 	}
-	f = Frame{Case: isCase, Options: opts, Chosen: idx, Preemptible: preemptible, Budget: s.used, Strict: s.Strict, Timer: f.Timer}
+	f = Frame{Case: isCase, Options: opts, Chosen: idx, Preemptible: preemptible, Budget: s.used, Strict: s.Strict}
 	s.used += f.Cost(idx)
 	s.Frames = append(s.Frames, f)
 	s.pos++
@@ -78,6 +70,9 @@ func (s *DFS) chooseFrame(f Frame) int {
 
 // PickG implements Strategy.
 func (s *DFS) PickG(_ int, cands []int, def int, preemptible bool) int {
+	if !s.Timers && len(cands) > 1 && cands[len(cands)-1] == TimerG {
+		cands = cands[:len(cands)-1] // timer races are opt-in: time moves only when nothing can run
+	}
 	if len(cands) == 1 {
 		return cands[0]
 	}
@@ -85,7 +80,7 @@ func (s *DFS) PickG(_ int, cands []int, def int, preemptible bool) int {
 	opts = append(opts, def)
 	for _, c := range cands {
 		if c != def {
-			opts = append(opts, c)
+			opts = append(opts, c) // TimerG, last in cands, is tried last
 		}
 	}
 	return s.choose(false, opts, preemptible)

@@ -24,13 +24,13 @@ type Config struct {
 }
 
 // Choice is one choice that differs from the default rule: at step Step,
-// goroutine N runs (Case false), or the goroutine running chooses select
-// case N (Case true).
+// goroutine N runs (Case false; N == TimerG: virtual time advances to the
+// earliest pending timer, which fires), or the goroutine running chooses
+// select case N (Case true).
 type Choice struct {
-	Step  int
-	Case  bool
-	N     int
-	Timer bool // the earliest pending timer fired at Step, before any goroutine could not run (see TimerPicker)
+	Step int
+	Case bool
+	N    int
 }
 
 // Event is one scheduling point of a trace (see sched.Event).
@@ -59,6 +59,12 @@ type Outcome struct {
 	Escaped   string
 	Trace     []Event
 }
+
+// TimerG is the pseudo-goroutine of the timer choice: offered to the
+// Strategy (last among the candidates) at a scheduling point where
+// goroutines can run and a timer is pending, choosing it advances virtual
+// time to the earliest pending timer and fires it (a step of its own).
+const TimerG = -1
 
 // Epoch is the virtual time at which every run begins.
 var Epoch = time.Date(2000, time.January, 1, 0, 0, 0, 0, time.UTC)
@@ -477,27 +483,20 @@ func (r *run) schedule(from *G) *G {
 			r.finish()
 			return nil
 		}
-		if tp, ok := r.cfg.Strategy.(TimerPicker); ok && len(r.timers) > 0 && tp.PickTimer(r.steps) {
-			// The strategy fires the earliest timer now, although some
-			// goroutine could run: a timeout that expires while others
-			// are in the middle of their operations.
-			r.out.Choices = append(r.out.Choices, Choice{Step: r.steps, Timer: true})
-			if w := r.timers[0].when; w > r.now {
-				r.now = w
-			}
-			r.progress(nil)
-			r.fireDue()
-			continue
+		if g := r.pick(from, cands); g != nil {
+			return g
 		}
-		return r.pick(from, cands)
+		// The timer choice was taken: decide again at the new time.
 	}
 }
 
 // pick chooses among the candidates and performs the channel part of the
-// chosen operation. Called with r.mu held.
+// chosen operation; it returns nil when the strategy chose the timer
+// (TimerG, offered when a timer is pending: see fireChosen). Called with
+// r.mu held.
 func (r *run) pick(from *G, cands []*G) *G {
 	step := r.steps
-	ids := make([]int, len(cands))
+	ids := make([]int, len(cands), len(cands)+1)
 	def := cands[0]
 	fromCand := false
 	for i, g := range cands {
@@ -508,7 +507,14 @@ func (r *run) pick(from *G, cands []*G) *G {
 	}
 	chosen := def
 	if s := r.cfg.Strategy; s != nil {
+		if len(r.timers) > 0 {
+			ids = append(ids, TimerG)
+		}
 		id := s.PickG(step, ids, def.id, fromCand)
+		if id == TimerG && len(r.timers) > 0 {
+			r.fireChosen(step, fromCand)
+			return nil
+		}
 		for _, g := range cands {
 			if g.id == id {
 				chosen = g
@@ -562,7 +568,10 @@ func (r *run) idle() bool {
 		return false
 	}
 	r.mu.Unlock()
+	id := goid() // the caller may be unmanaged (Run's starter): Now and NextTimer find the run
+	idlers.Store(id, r)
 	fs := r.cfg.Idle()
+	idlers.Delete(id)
 	r.mu.Lock()
 	if r.over {
 		return false
@@ -765,6 +774,54 @@ func (h *timerHeap) Pop() any {
 	return t
 }
 
+// idlers maps the goroutine id of a goroutine calling Config.Idle to its
+// run, for Now and NextTimer.
+var idlers sync.Map // int64 -> *run
+
+// current returns the run the calling goroutine belongs to: a managed
+// goroutine's, or the run whose Config.Idle it is calling; nil otherwise.
+func current() *run {
+	if active.Load() == 0 {
+		return nil
+	}
+	id := goid()
+	if v, ok := managed.Load(id); ok {
+		return v.(*G).r
+	}
+	if v, ok := idlers.Load(id); ok {
+		return v.(*run)
+	}
+	return nil
+}
+
+// Now returns the virtual time of the caller's run (see current); ok
+// false when the caller belongs to none.
+func Now() (t time.Time, ok bool) {
+	r := current()
+	if r == nil {
+		return time.Time{}, false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return Epoch.Add(r.now), true
+}
+
+// NextTimer returns the virtual time of the earliest pending timer of the
+// caller's run (see current); ok false when none is pending or the caller
+// belongs to no run.
+func NextTimer() (t time.Time, ok bool) {
+	r := current()
+	if r == nil {
+		return time.Time{}, false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.timers) == 0 {
+		return time.Time{}, false
+	}
+	return Epoch.Add(r.timers[0].when), true
+}
+
 // Now is the virtual time of g's run.
 func (g *G) Now() time.Time {
 	g.r.mu.Lock()
@@ -848,6 +905,29 @@ func (r *run) fireDue() {
 			t.fire(Epoch.Add(r.now), func(f func()) { r.spawns = append(r.spawns, spawnReq{f: f}) })
 		}
 	}
+}
+
+// fireChosen performs the timer choice at step: virtual time advances to
+// the earliest pending timer (never backwards: every timer due now has
+// fired already) and the timers due then fire. It is a step of its own, by
+// the pseudo-goroutine TimerG, recorded as a choice (it is never the
+// default rule's). Called with r.mu held.
+func (r *run) fireChosen(step int, preempt bool) {
+	r.out.Choices = append(r.out.Choices, Choice{Step: step, N: TimerG})
+	if w := r.timers[0].when; w > r.now {
+		r.now = w
+	}
+	if r.cfg.Trace {
+		r.out.Trace = append(r.out.Trace, Event{
+			G: TimerG, Pos: "", Op: "virtual time advances to the next timer, which fires",
+			Preempt: preempt, Time: r.now,
+		})
+	}
+	r.steps++
+	r.out.Steps = r.steps
+	r.idleAdv = 0
+	r.progress(nil)
+	r.fireDue()
 }
 
 // maxIdleAdvances bounds the advances of virtual time without a step in

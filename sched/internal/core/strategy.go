@@ -11,9 +11,11 @@ import (
 // length); each run begins with Begin and ends with End.
 type Strategy interface {
 	Begin()
-	// PickG returns the id of the goroutine to run, one of cands (sorted),
-	// given the default rule's choice def; preemptible says that def is the
-	// goroutine that was running (choosing another is a preemption).
+	// PickG returns the id of the goroutine to run, one of cands (the
+	// goroutines' ids sorted, then TimerG when a timer is pending: choosing
+	// it advances virtual time to that timer), given the default rule's
+	// choice def (never TimerG); preemptible says that def is the goroutine
+	// that was running (choosing another is a preemption).
 	PickG(step int, cands []int, def int, preemptible bool) int
 	// PickCase returns the select case that proceeds, one of ready (sorted).
 	PickCase(step int, g int, ready []int) int
@@ -23,7 +25,8 @@ type Strategy interface {
 }
 
 // Random is a uniform random walk: at each point, each candidate with equal
-// probability; each ready case likewise. Run i of a value uses the stream
+// probability (the timer choice, TimerG, as one more goroutine); each ready
+// case likewise. Run i of a value uses the stream
 // (seed, i).
 type Random struct {
 	seed uint64
@@ -65,6 +68,17 @@ func (s *Random) End(int) {}
 // run seen so far by this Strategy value (DefaultK for its first run).
 // A spinning goroutine (see G.Observe) drops below every other priority,
 // so that spinning never starves the goroutine it waits for.
+//
+// The timer choice (TimerG) is a pseudo-goroutine with a priority of its
+// own, drawn as a goroutine's at the beginning of each run. It is enabled
+// whenever a timer is pending, so a fixed priority above a goroutine's
+// would fire timer after timer (a ticker forever) while that goroutine
+// waits: each time the timer fires (at a step that is not a change point,
+// which lowers it as any goroutine's), its priority drops to just below
+// the goroutine it preempted (the highest enabled one). That goroutine then
+// runs on, and the timer fires again when it blocks (if the timer is above
+// the next one) or when a change point lowers it: firing the next timer is
+// a race the priorities and change points decide, as a goroutine's step.
 type PCT struct {
 	seed    uint64
 	depth   int
@@ -74,6 +88,7 @@ type PCT struct {
 	prio    []int64
 	changes []int // steps, sorted
 	demoted int64
+	tprio   int64 // the timer pseudo-goroutine's priority
 }
 
 // DefaultK is PCT's estimate of a run's length (steps) before it has seen one.
@@ -103,27 +118,48 @@ func (s *PCT) Begin() {
 	}
 	sort.Ints(s.changes)
 	s.demoted = 0
+	s.tprio = s.draw()
 }
+
+// draw is an initial priority: above every priority a change point gives.
+func (s *PCT) draw() int64 { return int64(s.depth) + 1 + int64(s.rng.Uint64()>>4) }
 
 // NewG implements Strategy.
 func (s *PCT) NewG(id int) {
 	for len(s.prio) <= id {
-		s.prio = append(s.prio, int64(s.depth)+1+int64(s.rng.Uint64()>>4))
+		s.prio = append(s.prio, s.draw())
 	}
 }
 
 // PickG implements Strategy.
 func (s *PCT) PickG(step int, cands []int, _ int, _ bool) int {
+	prio := func(id int) *int64 {
+		if id == TimerG {
+			return &s.tprio
+		}
+		return &s.prio[id]
+	}
 	best := cands[0]
 	for _, id := range cands[1:] {
-		if s.prio[id] > s.prio[best] {
+		if *prio(id) > *prio(best) {
 			best = id
 		}
 	}
+	changed := false
 	for i, c := range s.changes {
 		if c == step {
-			s.prio[best] = int64(s.depth - 1 - i) // change point i+1: priority d-(i+1)
+			*prio(best) = int64(s.depth - 1 - i) // change point i+1: priority d-(i+1)
+			changed = true
 		}
+	}
+	if best == TimerG && !changed {
+		next := cands[0] // the highest goroutine (TimerG is last in cands)
+		for _, id := range cands[1 : len(cands)-1] {
+			if s.prio[id] > s.prio[next] {
+				next = id
+			}
+		}
+		s.tprio = s.prio[next] - 1
 	}
 	return best
 }
@@ -151,22 +187,10 @@ type Replay struct {
 	i       int
 }
 
-// TimerPicker is implemented by a Strategy that also chooses when virtual
-// time moves: at a decision with candidates and a pending timer, PickTimer
-// reporting true fires the earliest timer at once (time jumps to it), as
-// if the candidates were slow; the decision is then taken afresh. Without
-// it, time moves only when no goroutine can run.
-type TimerPicker interface {
-	PickTimer(step int) bool
-}
-
-// rank orders the choices of one step as the scheduler asks for them:
-// timers first, then the goroutine, then the select case.
+// rank orders the choices of one step as the scheduler asks for them: the
+// goroutine (or the timer choice), then the select case.
 func rank(c Choice) int {
-	switch {
-	case c.Timer:
-		return 0
-	case c.Case:
+	if c.Case {
 		return 2
 	}
 	return 1
@@ -205,12 +229,6 @@ func (s *Replay) nextRank(step, want int) (int, bool) {
 		return n, true
 	}
 	return 0, false
-}
-
-// PickTimer implements TimerPicker: a recorded timer choice at step.
-func (s *Replay) PickTimer(step int) bool {
-	_, ok := s.nextRank(step, 0)
-	return ok
 }
 
 // PickG implements Strategy.
