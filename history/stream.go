@@ -1,0 +1,160 @@
+package history
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"time"
+
+	"github.com/lockcheck/lockcheck/model"
+)
+
+// EventType is the type of a line of a history file.
+type EventType uint8
+
+// The types of events in a history file.
+const (
+	Invoke EventType = iota + 1 // "invoke": an operation is called
+	OK                          // "ok": it returned, with Output
+	Info                        // "info": it returned with an unknown outcome
+)
+
+// Event is one line of a history file, as Decoder returns it.
+type Event struct {
+	Type    EventType
+	Line    int // from 1; the logical time of the event, as Read uses it
+	Process int
+	Input   model.Input  // on Invoke; on OK and Info the input of the invocation
+	Output  model.Output // on OK; Pending on Info and Invoke
+	Call    int          // on OK and Info: the line of the invocation
+	Note    string       // on Invoke
+}
+
+// Decoder reads a history file one event at a time, keeping only the
+// operations still running: memory does not grow with the file's length.
+// It accepts exactly the files Read accepts and reports the same errors;
+// Read is the same parse collecting operations.
+type Decoder struct {
+	sc   *bufio.Scanner
+	line int
+	open map[int]Event // process → its invocation
+	err  error
+}
+
+// NewDecoder returns a Decoder reading r.
+func NewDecoder(r io.Reader) *Decoder {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 4096), MaxLineBytes)
+	return &Decoder{sc: sc, open: map[int]Event{}}
+}
+
+// Running returns the number of operations invoked and not yet completed.
+func (d *Decoder) Running() int { return len(d.open) }
+
+// Next returns the next event. At the end of the input it returns io.EOF;
+// operations still running then never returned (Read treats them as
+// "info"). A malformed line is reported as a *ParseError, and every later
+// call returns the same error.
+func (d *Decoder) Next() (Event, error) {
+	if d.err != nil {
+		return Event{}, d.err
+	}
+	e, err := d.next()
+	if err != nil {
+		d.err = err
+	}
+	return e, err
+}
+
+func (d *Decoder) next() (Event, error) {
+	for d.sc.Scan() {
+		d.line++
+		text := bytes.TrimSpace(d.sc.Bytes())
+		if len(text) == 0 {
+			continue
+		}
+		line := d.line
+		fail := func(format string, args ...any) error {
+			return &ParseError{Line: line, Msg: fmt.Sprintf(format, args...)}
+		}
+		var rec record
+		dec := json.NewDecoder(bytes.NewReader(text))
+		if err := dec.Decode(&rec); err != nil {
+			return Event{}, fail("not a JSON object: %v", err)
+		}
+		if dec.More() {
+			return Event{}, fail("more than one JSON value on the line")
+		}
+		if rec.Process == nil {
+			return Event{}, fail(`missing "process"`)
+		}
+		p := *rec.Process
+		if p < 0 || p > 1<<20 {
+			return Event{}, fail("process %d out of range (0 to %d)", p, 1<<20)
+		}
+		kind, ok := model.ParseKind(rec.F)
+		if !ok {
+			return Event{}, fail("unknown operation f=%q (want one of acquire, try_acquire, acquire_timeout, acquire_context, release, locked)", rec.F)
+		}
+		switch rec.Type {
+		case "invoke":
+			if o, busy := d.open[p]; busy {
+				return Event{}, fail("process %d invokes %s while its %s (line %d) is outstanding", p, rec.F, o.Input.Kind, o.Line)
+			}
+			if rec.Value != nil {
+				return Event{}, fail(`an invoke has no "value"`)
+			}
+			in := model.Input{Kind: kind}
+			if rec.Timeout != nil {
+				if kind != model.AcquireTimeout {
+					return Event{}, fail(`"timeout" is only for acquire_timeout`)
+				}
+				if v := *rec.Timeout; math.IsNaN(v) || v < -maxTimeout || v > maxTimeout {
+					return Event{}, fail(`"timeout" is %v; want seconds between %d and %d`, v, -maxTimeout, maxTimeout)
+				}
+				in.Timeout = time.Duration(math.Round(*rec.Timeout * float64(time.Second)))
+			}
+			e := Event{Type: Invoke, Line: line, Process: p, Input: in, Output: model.Output{Pending: true}, Note: rec.Note}
+			d.open[p] = e
+			return e, nil
+		case "ok", "info":
+			o, busy := d.open[p]
+			if !busy {
+				return Event{}, fail("process %d completes %s but invoked nothing", p, rec.F)
+			}
+			if o.Input.Kind != kind {
+				return Event{}, fail("process %d completes %s but invoked %s (line %d)", p, rec.F, o.Input.Kind, o.Line)
+			}
+			e := Event{Type: Info, Line: line, Process: p, Input: o.Input, Output: model.Output{Pending: true}, Call: o.Line, Note: o.Note}
+			if rec.Type == "ok" {
+				out := model.Output{OK: true}
+				switch {
+				case rec.Value != nil:
+					out.OK = *rec.Value
+				case kind != model.Acquire:
+					return Event{}, fail(`"ok" of %s needs a boolean "value"`, rec.F)
+				}
+				if kind == model.Acquire && !out.OK {
+					return Event{}, fail(`a blocking acquire cannot return false; record an unknown outcome as "info"`)
+				}
+				e.Type, e.Output = OK, out
+			}
+			delete(d.open, p)
+			return e, nil
+		case "":
+			return Event{}, fail(`missing "type"`)
+		default:
+			return Event{}, fail(`unknown type %q (want "invoke", "ok" or "info")`, rec.Type)
+		}
+	}
+	if err := d.sc.Err(); err != nil {
+		if err == bufio.ErrTooLong {
+			return Event{}, &ParseError{Line: d.line + 1, Msg: fmt.Sprintf("line longer than %d bytes", MaxLineBytes)}
+		}
+		return Event{}, err
+	}
+	return Event{}, io.EOF
+}
