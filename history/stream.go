@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/lockcheck/lockcheck/model"
@@ -81,12 +82,15 @@ func (d *Decoder) next() (Event, error) {
 			return &ParseError{Line: line, Msg: fmt.Sprintf(format, args...)}
 		}
 		var rec record
-		dec := json.NewDecoder(bytes.NewReader(text))
-		if err := dec.Decode(&rec); err != nil {
-			return Event{}, fail("not a JSON object: %v", err)
-		}
-		if dec.More() {
-			return Event{}, fail("more than one JSON value on the line")
+		if !fastRecord(text, &rec) {
+			rec = record{}
+			dec := json.NewDecoder(bytes.NewReader(text))
+			if err := dec.Decode(&rec); err != nil {
+				return Event{}, fail("not a JSON object: %v", err)
+			}
+			if dec.More() {
+				return Event{}, fail("more than one JSON value on the line")
+			}
 		}
 		if rec.Process == nil {
 			return Event{}, fail(`missing "process"`)
@@ -157,4 +161,169 @@ func (d *Decoder) next() (Event, error) {
 		return Event{}, err
 	}
 	return Event{}, io.EOF
+}
+
+// fastRecord parses the common shape of a line — one flat JSON object
+// whose keys are among the record's own, spelled in lower case, with
+// integers, plain ASCII strings, booleans, numbers and null — into rec, as
+// encoding/json would. It returns false for anything else (escapes,
+// non-ASCII, other keys, nesting, malformed text), and the caller then
+// uses encoding/json, whose result and errors are the reference; so the
+// fast path never changes what is accepted or reported, only how fast.
+func fastRecord(b []byte, rec *record) bool {
+	i := 0
+	ws := func() {
+		for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+			i++
+		}
+	}
+	str := func() ([]byte, bool) {
+		if i >= len(b) || b[i] != '"' {
+			return nil, false
+		}
+		i++
+		start := i
+		for i < len(b) && b[i] != '"' {
+			if c := b[i]; c == '\\' || c < 0x20 || c >= 0x80 {
+				return nil, false
+			}
+			i++
+		}
+		if i >= len(b) {
+			return nil, false
+		}
+		i++
+		return b[start : i-1], true
+	}
+	num := func() ([]byte, bool) { // JSON number grammar
+		start := i
+		if i < len(b) && b[i] == '-' {
+			i++
+		}
+		switch {
+		case i < len(b) && b[i] == '0':
+			i++
+		case i < len(b) && b[i] >= '1' && b[i] <= '9':
+			for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+				i++
+			}
+		default:
+			return nil, false
+		}
+		if i < len(b) && b[i] == '.' {
+			i++
+			d := i
+			for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+				i++
+			}
+			if i == d {
+				return nil, false
+			}
+		}
+		if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+			i++
+			if i < len(b) && (b[i] == '+' || b[i] == '-') {
+				i++
+			}
+			d := i
+			for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+				i++
+			}
+			if i == d {
+				return nil, false
+			}
+		}
+		return b[start:i], true
+	}
+	lit := func(s string) bool {
+		if len(b)-i >= len(s) && string(b[i:i+len(s)]) == s {
+			i += len(s)
+			return true
+		}
+		return false
+	}
+	ws()
+	if i >= len(b) || b[i] != '{' {
+		return false
+	}
+	i++
+	ws()
+	if i < len(b) && b[i] == '}' {
+		i++
+		ws()
+		return i == len(b)
+	}
+	for {
+		ws()
+		key, ok := str()
+		if !ok {
+			return false
+		}
+		ws()
+		if i >= len(b) || b[i] != ':' {
+			return false
+		}
+		i++
+		ws()
+		{
+			switch string(key) {
+			case "process":
+				n, ok := num()
+				if !ok {
+					return false
+				}
+				v, err := strconv.Atoi(string(n))
+				if err != nil || strconv.Itoa(v) != string(n) {
+					return false // not a plain integer: let encoding/json say so
+				}
+				rec.Process = &v
+			case "type", "f", "note":
+				s, ok := str()
+				if !ok {
+					return false
+				}
+				switch string(key) {
+				case "type":
+					rec.Type = string(s)
+				case "f":
+					rec.F = string(s)
+				default:
+					rec.Note = string(s)
+				}
+			case "value":
+				var v bool
+				switch {
+				case lit("true"):
+					v = true
+				case lit("false"):
+				default:
+					return false
+				}
+				rec.Value = &v
+			case "timeout":
+				n, ok := num()
+				if !ok {
+					return false
+				}
+				v, err := strconv.ParseFloat(string(n), 64)
+				if err != nil {
+					return false
+				}
+				rec.Timeout = &v
+			default:
+				return false
+			}
+		}
+		ws()
+		if i < len(b) && b[i] == ',' {
+			i++
+			continue
+		}
+		if i < len(b) && b[i] == '}' {
+			i++
+			ws()
+			return i == len(b)
+		}
+		return false
+	}
 }

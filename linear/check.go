@@ -82,7 +82,13 @@ type Options struct {
 	NoWindow bool
 	// ConfirmTimeout bounds porcupine's check of the window (0: 10s).
 	ConfirmTimeout time.Duration
+	// Lookahead is how many events CheckReader reads ahead (0 means
+	// DefaultLookahead).
+	Lookahead int
 }
+
+// DefaultLookahead is the number of events CheckReader reads ahead.
+const DefaultLookahead = 1 << 16
 
 // DefaultKeep is the number of recent events CheckReader keeps for the
 // counterexample window.
@@ -169,9 +175,15 @@ func (w *Sweep) tick() error {
 
 // Call records the invocation of op (its Call is the event's time), with a
 // caller-chosen id unique among running operations.
-func (w *Sweep) Call(id int64, op history.Op) error { return w.call(id, w.calls, op) }
+func (w *Sweep) Call(id int64, op history.Op) error { return w.call(id, w.calls, op, nil) }
 
-func (w *Sweep) call(id int64, index int, op history.Op) error {
+// CallKnown is Call for an operation whose outcome out is known in advance
+// (see Checker.CallKnown).
+func (w *Sweep) CallKnown(id int64, op history.Op, out model.Output) error {
+	return w.call(id, w.calls, op, &out)
+}
+
+func (w *Sweep) call(id int64, index int, op history.Op, out *model.Output) error {
 	if err := w.tick(); err != nil {
 		return err
 	}
@@ -182,7 +194,13 @@ func (w *Sweep) call(id int64, index int, op history.Op) error {
 	}
 	e := logEvent{typ: evCall, id: id, index: index, time: op.Call, op: op}
 	e.op.Output, e.op.Return = model.Output{Pending: true}, history.Never
-	if err := w.chk.Call(id, op.Input); err != nil {
+	var err error
+	if out != nil {
+		err = w.chk.CallKnown(id, op.Input, *out)
+	} else {
+		err = w.chk.Call(id, op.Input)
+	}
+	if err != nil {
 		return err
 	}
 	w.record(e)
@@ -257,29 +275,68 @@ func (w *Sweep) End() Result {
 }
 
 // CheckReader decides a history file (the format of history.Read) in one
-// pass, keeping the running operations and the last Options.Keep events. A
-// malformed file is reported as history.Read reports it, with no Result.
+// pass. It reads up to Options.Lookahead events ahead of the event it
+// checks, to learn the outcome of an operation at its invocation (an
+// operation whose completion is further ahead is checked with its outcome
+// unknown, which is exact but costs more configurations), and keeps the
+// running operations and the last Options.Keep events: memory is bounded
+// by these, not by the file's length. A malformed file is reported as
+// history.Read reports it, with no Result.
 func CheckReader(rd io.Reader, opts Options) (Result, error) {
+	look := opts.Lookahead
+	if look <= 0 {
+		look = DefaultLookahead
+	}
 	dec := history.NewDecoder(rd)
 	w := NewSweep(model.StateUnlocked, opts)
-	ids := map[int]int64{} // process → id of its running operation
-	for {
-		e, err := dec.Next()
-		if err == io.EOF {
-			return w.End(), nil
+	var queue []history.Event // read, not yet checked
+	head := 0
+	outcome := map[int]model.Output{} // invocation line → outcome, for completions read
+	eof := false
+	fill := func() error {
+		for !eof && len(queue)-head < look {
+			e, err := dec.Next()
+			if err == io.EOF {
+				eof = true
+				break
+			}
+			if err != nil {
+				return err
+			}
+			if e.Type != history.Invoke {
+				outcome[e.Call] = e.Output
+			}
+			if head > look && head*2 > len(queue) {
+				queue = queue[:copy(queue, queue[head:])]
+				head = 0
+			}
+			queue = append(queue, e)
 		}
-		if err != nil {
+		return nil
+	}
+	for {
+		if err := fill(); err != nil {
 			return Result{}, err
 		}
+		if head == len(queue) {
+			return w.End(), nil
+		}
+		e := queue[head]
+		head++
+		var err error
 		switch e.Type {
 		case history.Invoke:
-			id := int64(e.Line)
-			ids[e.Process] = id
-			err = w.Call(id, history.Op{Client: e.Process, Input: e.Input, Call: int64(e.Line), Note: e.Note})
+			op := history.Op{Client: e.Process, Input: e.Input, Call: int64(e.Line), Note: e.Note}
+			if out, ok := outcome[e.Line]; ok {
+				err = w.CallKnown(int64(e.Line), op, out)
+			} else if eof {
+				err = w.CallKnown(int64(e.Line), op, model.Output{Pending: true}) // never completes
+			} else {
+				err = w.Call(int64(e.Line), op)
+			}
 		default:
-			out := e.Output
-			err = w.Return(ids[e.Process], int64(e.Line), out)
-			delete(ids, e.Process)
+			delete(outcome, e.Call)
+			err = w.Return(int64(e.Call), int64(e.Line), e.Output)
 		}
 		if errors.Is(err, ErrTimeout) {
 			return w.End(), nil
@@ -341,7 +398,7 @@ func CheckFrom(init model.State, h []history.Op, opts Options) Result {
 		op := h[e.op]
 		if !e.ret {
 			called[e.op] = true
-			err = w.call(int64(e.op), e.op, op)
+			err = w.call(int64(e.op), e.op, op, &op.Output)
 		} else if !called[e.op] {
 			// Returned before its call: porcupine reaches the return
 			// with the operation unlinearized, so nothing linearizes.

@@ -138,9 +138,20 @@ type config struct {
 
 // opInfo is what the checker keeps of a running operation.
 type opInfo struct {
-	kind    model.Kind
-	call    int64 // sequence number of the call event
-	pending bool  // its outcome is known to be unknown ("info")
+	kind  model.Kind
+	call  int64 // sequence number of the call event
+	known bool  // its class (outcome) is known in advance
+	class class // when known
+	info  bool  // it completed with an unknown outcome: it runs for ever
+}
+
+// classes returns the classes o may turn out to be of.
+func (o *opInfo) classes() []class {
+	if o.known {
+		return []class{o.class}
+	}
+	c := class(int(o.kind) * outcomes)
+	return []class{c + outFalse, c + outTrue, c + outPending}
 }
 
 // Errors of the streaming interface.
@@ -149,24 +160,32 @@ var (
 	ErrDuplicate = errors.New("linear: operation id already in use")
 	// ErrUnknownOp is returned by Return for an id that is not running.
 	ErrUnknownOp = errors.New("linear: return of an operation that is not running")
+	// ErrOutcome is returned by Return when the outcome differs from the
+	// one announced by CallKnown.
+	ErrOutcome = errors.New("linear: outcome differs from the one announced")
 	// ErrEnded is returned for events after End.
 	ErrEnded = errors.New("linear: event after End")
 )
 
 // Checker is the streaming checker. Feed it the events of a history in time
-// order — Call when an operation is invoked, Return when it completes (with
-// Output.Pending for an outcome that is unknown) — then End. Of a call and a
-// return at the same moment, feed the call first (porcupine's convention).
-// Memory is proportional to the number of running operations times the
-// number of configurations, not to the number of events. The zero Checker is
-// not usable; make one with New.
+// order — Call (or CallKnown) when an operation is invoked, Return when it
+// completes (with Output.Pending for an outcome that is unknown) — then End.
+// Of a call and a return at the same moment, feed the call first
+// (porcupine's convention). Memory is proportional to the number of running
+// operations times the number of configurations, not to the number of
+// events. The zero Checker is not usable; make one with New.
+//
+// An operation whose outcome is announced at its call (CallKnown, for
+// example by a reader that looks ahead in the file) is only ever placed
+// ahead with that outcome; one whose outcome is not known may be placed
+// ahead with any outcome, which costs configurations.
 type Checker struct {
 	init    model.State
 	seq     int64
 	ops     map[int64]*opInfo
-	pool    [int(model.Locked) + 1][]int64 // per kind: calls of running or pending operations, ascending
-	unknown [int(model.Locked) + 1]int32   // per kind: running operations whose outcome is not known
-	running []int64                        // calls of operations whose outcome is not known, ascending
+	pool    [numClasses][]int64            // per class: calls of the operations that may fill its positions, ascending
+	members [int(model.Locked) + 1]int32   // per kind: operations in some pool of the kind
+	running []int64                        // calls of operations that may still return, ascending
 	configs []config
 	maxCfg  int
 	ended   bool
@@ -180,7 +199,8 @@ type Checker struct {
 
 // Failure describes the event at which the sweep found no configuration.
 type Failure struct {
-	// Op is the id of the operation whose event emptied the set.
+	// Op is the id of the operation whose event emptied the set (-1 at
+	// the end of the history).
 	Op int64
 	// Seq is the sequence number of that event (1 for the first event).
 	Seq int64
@@ -200,7 +220,6 @@ func New(init model.State) *Checker {
 	}
 	c := &Checker{init: init, ops: map[int64]*opInfo{}, keys: map[string]int{}}
 	c.configs = []config{{s: init, seen: [3]int64{-1, -1, -1}}}
-	c.configs[0].seen[init-1] = 0
 	c.maxCfg = 1
 	return c
 }
@@ -227,9 +246,19 @@ func (c *Checker) Configurations() (now, most int) { return len(c.configs), c.ma
 // and those with an unknown outcome.
 func (c *Checker) Running() int { return len(c.ops) }
 
-// Call records the invocation of operation id. Ids are the caller's; an id
-// may be reused once its operation has returned with a definite outcome.
-func (c *Checker) Call(id int64, in model.Input) error {
+// Call records the invocation of operation id, whose outcome is not known
+// yet. Ids are the caller's; an id may be reused once its operation has
+// returned with a definite outcome.
+func (c *Checker) Call(id int64, in model.Input) error { return c.call(id, in, nil) }
+
+// CallKnown records the invocation of operation id whose outcome out is
+// known in advance (Pending if it will never return, or return "info").
+// Return must then be given the same outcome.
+func (c *Checker) CallKnown(id int64, in model.Input, out model.Output) error {
+	return c.call(id, in, &out)
+}
+
+func (c *Checker) call(id int64, in model.Input, out *model.Output) error {
 	if c.ended {
 		return ErrEnded
 	}
@@ -240,9 +269,15 @@ func (c *Checker) Call(id int64, in model.Input) error {
 		return fmt.Errorf("linear: operation %d has an unknown kind %v", id, in.Kind)
 	}
 	c.seq++
-	c.ops[id] = &opInfo{kind: in.Kind, call: c.seq}
-	c.pool[in.Kind] = append(c.pool[in.Kind], c.seq)
-	c.unknown[in.Kind]++
+	o := &opInfo{kind: in.Kind, call: c.seq}
+	if out != nil {
+		o.known, o.class = true, classOf(in.Kind, *out)
+	}
+	c.ops[id] = o
+	for _, cl := range o.classes() {
+		c.pool[cl] = append(c.pool[cl], c.seq)
+	}
+	c.members[in.Kind]++
 	c.running = append(c.running, c.seq)
 	return nil
 }
@@ -255,25 +290,61 @@ func (c *Checker) Return(id int64, out model.Output) error {
 		return ErrEnded
 	}
 	o, ok := c.ops[id]
-	if !ok || o.pending {
+	if !ok || o.info {
 		return fmt.Errorf("%w: %d", ErrUnknownOp, id)
+	}
+	cl := classOf(o.kind, out)
+	if o.known && o.class != cl {
+		return fmt.Errorf("%w: operation %d", ErrOutcome, id)
 	}
 	c.seq++
 	c.removeRunning(o.call)
-	c.unknown[o.kind]--
 	if out.Pending {
-		o.pending = true
-		if c.fail == nil {
-			c.filter(func(cf *config) bool { return c.fillable(cf) }, id)
+		o.info = true
+		if !o.known {
+			c.becomePending(o)
+			if c.fail == nil {
+				c.filter(c.fillable, id)
+			}
 		}
+		o.known, o.class = true, cl
 		return nil
 	}
 	delete(c.ops, id)
-	q := c.removePool(o.kind, o.call)
+	var q [numClasses]int32
+	for _, x := range o.classes() {
+		q[x] = c.removePool(x, o.call)
+	}
+	c.members[o.kind]--
 	if c.fail == nil {
-		c.ret(id, o, classOf(o.kind, out), q)
+		c.ret(id, o, cl, &q)
 	}
 	return nil
+}
+
+// becomePending takes an operation of unknown outcome out of the pools of
+// its definite classes, in the checker and in every configuration.
+func (c *Checker) becomePending(o *opInfo) {
+	for _, x := range o.classes() {
+		if x.pending() {
+			continue
+		}
+		q := c.removePool(x, o.call)
+		for i := range c.configs {
+			lower(c.configs[i].pos, x, q, -1)
+		}
+	}
+	o.known, o.class = true, class(int(o.kind)*outcomes+outPending)
+}
+
+// lower lowers by one the ranks of the positions of class x at or above q
+// (an operation of rank q left x's pool), except position skip.
+func lower(pos []position, x class, q int32, skip int) {
+	for j := range pos {
+		if j != skip && pos[j].class == x && pos[j].rank >= q {
+			pos[j].rank--
+		}
+	}
 }
 
 // End declares the history complete: operations still running never
@@ -285,12 +356,12 @@ func (c *Checker) End() *Failure {
 	}
 	c.ended = true
 	for _, o := range c.ops {
-		if !o.pending {
-			o.pending = true
-			c.unknown[o.kind]--
+		if !o.known {
+			c.becomePending(o)
 		}
 	}
 	c.running = c.running[:0]
+	c.seq++
 	if c.fail == nil {
 		c.filter(func(cf *config) bool {
 			for _, p := range cf.pos {
@@ -298,7 +369,7 @@ func (c *Checker) End() *Failure {
 					return false
 				}
 			}
-			return true
+			return c.fillable(cf)
 		}, -1)
 		if c.fail != nil {
 			c.fail.End = true
@@ -312,47 +383,32 @@ func (c *Checker) removeRunning(call int64) {
 	c.running = slices.Delete(c.running, i, i+1)
 }
 
-// removePool removes the operation called at call from its kind's pool and
-// returns its rank there (from 1).
-func (c *Checker) removePool(k model.Kind, call int64) int32 {
-	i, _ := slices.BinarySearch(c.pool[k], call)
-	c.pool[k] = slices.Delete(c.pool[k], i, i+1)
+// removePool removes the operation called at call from the pool of class
+// x and returns its rank there (from 1).
+func (c *Checker) removePool(x class, call int64) int32 {
+	i, _ := slices.BinarySearch(c.pool[x], call)
+	c.pool[x] = slices.Delete(c.pool[x], i, i+1)
 	return int32(i + 1)
 }
 
-// fillable checks Hall's condition on the positions of cf.
+// fillable checks Hall's condition on the positions of cf: per class, the
+// j-th lowest rank must be at least j (and at most the pool's size); per
+// kind, no more positions than operations that may fill them.
 func (c *Checker) fillable(cf *config) bool {
-	var definite, count [int(model.Locked) + 1]int32
-	for _, p := range cf.pos { // sorted by class, then rank
-		k := p.class.kind()
-		count[k]++
-		if !p.class.pending() {
-			definite[k]++
-			if definite[k] > c.unknown[k] {
-				return false
-			}
+	var perKind [int(model.Locked) + 1]int32
+	j := int32(0)
+	for i, p := range cf.pos { // sorted by class, then rank
+		if i == 0 || cf.pos[i-1].class != p.class {
+			j = 0
 		}
-		if count[k] > int32(len(c.pool[k])) || p.rank < 1 {
+		j++
+		if p.rank < j || p.rank > int32(len(c.pool[p.class])) {
 			return false
 		}
-	}
-	// Per kind, the j-th smallest rank must be at least j. Positions are
-	// sorted by class, so merge the (at most three) classes of a kind.
-	for k := range count {
-		if count[k] < 2 {
-			continue
-		}
-		var ranks []int32
-		for _, p := range cf.pos {
-			if p.class.kind() == model.Kind(k) {
-				ranks = append(ranks, p.rank)
-			}
-		}
-		slices.Sort(ranks)
-		for j, r := range ranks {
-			if r < int32(j+1) {
-				return false
-			}
+		k := p.class.kind()
+		perKind[k]++
+		if perKind[k] > c.members[k] {
+			return false
 		}
 	}
 	return true
@@ -399,7 +455,58 @@ func (c *Checker) canonical() {
 		c.keys[string(k)] = 1
 		out = append(out, cf)
 	}
-	c.configs = out
+	c.configs = c.prune(out)
+}
+
+// prune drops every configuration that another one dominates: one whose
+// States include its States, with the same number of positions of each
+// class at ranks at least as high (a position of higher rank can be filled
+// by more operations), and each State seen at least as late (more moments
+// to place operations back in time). The other can follow every
+// continuation the dominated one has.
+func (c *Checker) prune(cfs []config) []config {
+	if len(cfs) < 2 {
+		return cfs
+	}
+	dead := make([]bool, len(cfs))
+	for i := range cfs {
+		if dead[i] {
+			continue
+		}
+		for j := range cfs {
+			if i != j && !dead[j] && dominates(&cfs[j], &cfs[i]) {
+				dead[i] = true
+				break
+			}
+		}
+	}
+	out := cfs[:0]
+	for i, cf := range cfs {
+		if !dead[i] {
+			out = append(out, cf)
+		}
+	}
+	return out
+}
+
+// dominates reports whether b dominates a (see prune). Equal
+// configurations were merged before, so b ≠ a.
+func dominates(b, a *config) bool {
+	if a.s&^b.s != 0 || len(a.pos) != len(b.pos) {
+		return false
+	}
+	for i := range a.seen {
+		if b.seen[i] < a.seen[i] {
+			return false
+		}
+	}
+	// Positions are sorted by class, then rank: compare them pairwise.
+	for i := range a.pos {
+		if a.pos[i].class != b.pos[i].class || b.pos[i].rank < a.pos[i].rank {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *Checker) canonMoment(t int64) int64 {
@@ -439,37 +546,31 @@ func appendVarint(b []byte, v int64) []byte {
 	return append(b, byte(u))
 }
 
-// ret handles the return of operation id (o) of class cl, rank q in its
-// kind's pool before its removal.
-func (c *Checker) ret(id int64, o *opInfo, cl class, q int32) {
+// ret handles the return of operation o (id) of class cl; q holds its rank
+// in the pool of each class it was in, before its removal.
+func (c *Checker) ret(id int64, o *opInfo, cl class, q *[numClasses]int32) {
 	before := c.States()
 	c.next = c.next[:0]
 	clear(c.keys)
+	classes := o.classes()
 	for i := range c.configs {
 		cf := &c.configs[i]
-		// o left the pool: the ranks of its kind at or above q drop by one,
-		// except the position o takes.
 		taken := -1
 		for j, p := range cf.pos {
-			if p.class == cl && p.rank >= q && (taken < 0 || p.rank < cf.pos[taken].rank) {
+			if p.class == cl && p.rank >= q[cl] && (taken < 0 || p.rank < cf.pos[taken].rank) {
 				taken = j
 			}
 		}
-		base := config{s: cf.s, seen: cf.seen}
-		base.pos = make([]position, 0, len(cf.pos))
-		for j, p := range cf.pos {
-			if j == taken {
-				continue
-			}
-			if p.class.kind() == o.kind && p.rank >= q {
-				p.rank--
-			}
-			base.pos = append(base.pos, p)
+		// o left the pools: ranks at or above its own drop by one.
+		dec := slices.Clone(cf.pos)
+		for _, x := range classes {
+			lower(dec, x, q[x], -1)
 		}
 		if taken >= 0 {
 			// (a) o takes the earliest position it can.
-			if c.fillable(&base) {
-				c.add(base)
+			a := config{s: cf.s, seen: cf.seen, pos: slices.Delete(slices.Clone(dec), taken, taken+1)}
+			if c.fillable(&a) {
+				c.add(a)
 			}
 		}
 		// (b) o placed back in time, at a moment in a State it leaves alone.
@@ -479,22 +580,19 @@ func (c *Checker) ret(id int64, o *opInfo, cl class, q int32) {
 				back = true
 			}
 		}
-		if taken < 0 || back {
-			if taken >= 0 { // base has o's position removed; put it back
-				base.pos = append(slices.Clone(base.pos), cf.pos[taken])
-				base.pos[len(base.pos)-1].rank-- // o left: its rank ≥ q drops
-				sortPos(base.pos)
-			}
-			if !c.fillable(&base) {
-				continue
-			}
-			if back {
-				c.add(base)
-			}
-			if taken < 0 {
-				// (c) place other running operations ahead, then o.
-				c.closure(&base, o.kind, cl)
-			}
+		if taken >= 0 && !back {
+			continue
+		}
+		base := config{s: cf.s, seen: cf.seen, pos: dec}
+		if !c.fillable(&base) {
+			continue
+		}
+		if back {
+			c.add(base)
+		}
+		if taken < 0 {
+			// (c) place other running operations ahead, then o.
+			c.closure(&base, cl)
 		}
 	}
 	c.configs, c.next = c.next, c.configs
@@ -533,14 +631,33 @@ type node struct {
 }
 
 // closure runs the search of case (c) from base, for the returning
-// operation of class cl (already out of the pool), and adds the resulting
+// operation of class cl (already out of the pools), and adds the resulting
 // configurations that no other result dominates.
-func (c *Checker) closure(base *config, k model.Kind, cl class) {
-	var have, definite [int(model.Locked) + 1]int32
+func (c *Checker) closure(base *config, cl class) {
+	var have [numClasses]int32
+	var haveK [int(model.Locked) + 1]int32
 	for _, p := range base.pos {
-		have[p.class.kind()]++
-		if !p.class.pending() {
-			definite[p.class.kind()]++
+		have[p.class]++
+		haveK[p.class.kind()]++
+	}
+	grow := func(n node, visit func(node)) {
+		for _, a := range ahead[n.s] {
+			ak := a.kind()
+			if n.added[a] == 255 || have[a]+int32(n.added[a])+1 > int32(len(c.pool[a])) {
+				continue
+			}
+			addedK := int32(0)
+			for x := class(int(ak) * outcomes); x < class(int(ak+1)*outcomes); x++ {
+				addedK += int32(n.added[x])
+			}
+			if haveK[ak]+addedK+1 > c.members[ak] {
+				continue
+			}
+			m := n
+			m.s = step[a][n.s]
+			m.visited |= 1 << (m.s - 1)
+			m.added[a]++
+			visit(m)
 		}
 	}
 	start := node{s: base.s, visited: 1 << (base.s - 1)}
@@ -556,35 +673,14 @@ func (c *Checker) closure(base *config, k model.Kind, cl class) {
 			r.visited |= 1 << (s - 1)
 			results = append(results, r)
 		}
-		for _, a := range ahead[n.s] {
-			ak := a.kind()
-			var addedK, addedDef int32
-			for x := class(int(ak) * outcomes); x < class(int(ak+1)*outcomes); x++ {
-				addedK += int32(n.added[x])
-				if !x.pending() {
-					addedDef += int32(n.added[x])
-				}
-			}
-			if have[ak]+addedK+1 > int32(len(c.pool[ak])) {
-				continue
-			}
-			if !a.pending() && definite[ak]+addedDef+1 > c.unknown[ak] {
-				continue
-			}
-			if n.added[a] == 255 {
-				continue
-			}
-			m := n
-			m.s = step[a][n.s]
-			m.visited |= 1 << (m.s - 1)
-			m.added[a]++
+		grow(n, func(m node) {
 			if !seen[m] {
 				seen[m] = true
 				queue = append(queue, m)
 			}
-		}
+		})
 	}
-	results = c.undominated(results, have, definite)
+	results = undominated(results, grow)
 	for _, r := range results {
 		cf := config{s: r.s, seen: base.seen}
 		for s := range 3 {
@@ -595,7 +691,7 @@ func (c *Checker) closure(base *config, k model.Kind, cl class) {
 		cf.pos = slices.Clone(base.pos)
 		for a, n := range r.added {
 			for range n {
-				cf.pos = append(cf.pos, position{class: class(a), rank: int32(len(c.pool[class(a).kind()]))})
+				cf.pos = append(cf.pos, position{class: class(a), rank: int32(len(c.pool[a]))})
 			}
 		}
 		sortPos(cf.pos)
@@ -604,8 +700,9 @@ func (c *Checker) closure(base *config, k model.Kind, cl class) {
 }
 
 // undominated drops the results another result reaches by placing more
-// running operations ahead now (passing through at least the same States).
-func (c *Checker) undominated(results []node, have, definite [int(model.Locked) + 1]int32) []node {
+// running operations ahead now (passing through at least the same States):
+// that one can place them at any later moment as well.
+func undominated(results []node, grow func(node, func(node))) []node {
 	if len(results) < 2 {
 		return results
 	}
@@ -617,7 +714,7 @@ func (c *Checker) undominated(results []node, have, definite [int(model.Locked) 
 		return t
 	}
 	slices.SortStableFunc(results, func(a, b node) int { return total(a) - total(b) })
-	reach := map[node]bool{} // (s, added) reached from kept results, visited masks ignored... see below
+	reach := map[node]bool{}
 	var kept []node
 	for _, r := range results {
 		probe := r
@@ -632,34 +729,17 @@ func (c *Checker) undominated(results []node, have, definite [int(model.Locked) 
 			continue
 		}
 		kept = append(kept, r)
-		// Everything r reaches by steps ahead.
 		queue := []node{r}
 		reach[r] = true
 		for len(queue) > 0 {
 			n := queue[0]
 			queue = queue[1:]
-			for _, a := range ahead[n.s] {
-				ak := a.kind()
-				var addedK, addedDef int32
-				for x := class(int(ak) * outcomes); x < class(int(ak+1)*outcomes); x++ {
-					addedK += int32(n.added[x])
-					if !x.pending() {
-						addedDef += int32(n.added[x])
-					}
-				}
-				if have[ak]+addedK+1 > int32(len(c.pool[ak])) ||
-					!a.pending() && definite[ak]+addedDef+1 > c.unknown[ak] || n.added[a] == 255 {
-					continue
-				}
-				m := n
-				m.s = step[a][n.s]
-				m.visited |= 1 << (m.s - 1)
-				m.added[a]++
+			grow(n, func(m node) {
 				if !reach[m] {
 					reach[m] = true
 					queue = append(queue, m)
 				}
-			}
+			})
 		}
 	}
 	return kept

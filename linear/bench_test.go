@@ -1,0 +1,45 @@
+package linear
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/lockcheck/lockcheck/history"
+	"github.com/lockcheck/lockcheck/linear/internal/lockgen"
+)
+
+// benchFile is a generated history file of n operations by clients
+// clients, with one violation near the end if bad.
+func benchFile(b *testing.B, n, clients int, bad bool) []byte {
+	b.Helper()
+	h := lockgen.History(rand.New(rand.NewPCG(1, 0)), n, clients)
+	if bad && lockgen.Violate(h, 0.99) < 0 {
+		b.Fatal("no violation")
+	}
+	var buf bytes.Buffer
+	if err := history.Write(&buf, h); err != nil {
+		b.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// BenchmarkCheckReader decides generated history files: correct-lock
+// histories, and the same with one violation near the end.
+func BenchmarkCheckReader(b *testing.B) {
+	for _, n := range []int{1000, 10000, 100000} {
+		for _, clients := range []int{8, 64} {
+			for _, bad := range []bool{false, true} {
+				data := benchFile(b, n, clients, bad)
+				b.Run(fmt.Sprintf("ops=%d/clients=%d/violation=%t", n, clients, bad), func(b *testing.B) {
+					for b.Loop() {
+						if _, err := CheckReader(bytes.NewReader(data), Options{}); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
+			}
+		}
+	}
+}
