@@ -80,7 +80,7 @@ type Options struct {
 	// NoWindow skips the search for a window (and porcupine's
 	// confirmation).
 	NoWindow bool
-	// ConfirmTimeout bounds porcupine's check of the window (0: 10s).
+	// ConfirmTimeout bounds porcupine's check of the window (0: 2s).
 	ConfirmTimeout time.Duration
 	// Lookahead is how many events CheckReader reads ahead (0 means
 	// DefaultLookahead).
@@ -113,6 +113,9 @@ type logEvent struct {
 	time   int64
 	op     history.Op // Call set; Output/Return set on returns
 	states model.State
+	ahead  uint32 // classes placed ahead in some configuration, before the event
+	known  bool   // on a call: the outcome was announced, in op.Output
+	single bool   // one configuration, nothing placed ahead, before the event
 }
 
 // Sweep runs the Checker over a stream of events, counting, timing, and
@@ -152,7 +155,8 @@ func NewSweep(init model.State, opts Options) *Sweep {
 var ErrTimeout = errors.New("linear: checker timed out")
 
 func (w *Sweep) record(e logEvent) {
-	e.states = w.chk.States()
+	e.states, e.ahead = w.chk.States(), w.chk.aheadClasses()
+	e.single = len(w.chk.configs) == 1 && e.ahead == 0
 	if w.opts.Keep > 0 && len(w.log) >= 2*w.opts.Keep {
 		n := copy(w.log, w.log[len(w.log)-w.opts.Keep:])
 		w.log = w.log[:n]
@@ -194,6 +198,9 @@ func (w *Sweep) call(id int64, index int, op history.Op, out *model.Output) erro
 	}
 	e := logEvent{typ: evCall, id: id, index: index, time: op.Call, op: op}
 	e.op.Output, e.op.Return = model.Output{Pending: true}, history.Never
+	if out != nil {
+		e.known, e.op.Output = true, *out
+	}
 	var err error
 	if out != nil {
 		err = w.chk.CallKnown(id, op.Input, *out)
@@ -439,14 +446,22 @@ func (w *Sweep) window() *Window {
 	}
 	// Candidate starts: invocations at or before the failing operation's
 	// (the last candidate is the oldest kept event).
-	var starts []int // indexes in w.log, nearest first
+	// Starts where the sweep had a single configuration with nothing
+	// placed ahead come first: there the window loses nothing to its
+	// relaxations and tends to be short; the others follow.
+	var starts, others []int // indexes in w.log, nearest first
 	callTime := w.failEv.op.Call
 	for i := f; i >= 0; i-- {
 		e := w.log[i]
 		if e.typ == evCall && (w.failEv.typ == evEnd || e.time <= callTime) {
-			starts = append(starts, i)
+			if e.single {
+				starts = append(starts, i)
+			} else {
+				others = append(others, i)
+			}
 		}
 	}
+	starts = append(starts, others...)
 	if len(starts) == 0 {
 		return nil
 	}
@@ -510,6 +525,25 @@ func (w *Sweep) build(s, f int) *Window {
 		byID[e.id] = len(ops)
 		ops = append(ops, entry{op, e.index, e.id})
 	}
+	// An operation running at s is in the window as invoked at s. With its
+	// real outcome if that is exact: its outcome is known, no configuration
+	// at s placed an operation of its class ahead (so it takes effect after
+	// s in all of them), and its step leaves no State unchanged (so it is
+	// never placed back in time, before s). Otherwise with an unknown
+	// outcome, which allows every effect it may have had before s; and a
+	// locked() with an unknown outcome changes nothing, so it is left out.
+	real := map[int64]bool{}
+	outcome := func(e logEvent) (model.Output, bool) {
+		for i := s; i <= f; i++ {
+			if r := w.log[i]; r.id == e.id && (r.typ == evReturn || r.typ == evInfo) {
+				return r.op.Output, true
+			}
+		}
+		if e.known {
+			return e.op.Output, true
+		}
+		return model.Output{}, false
+	}
 	// Running at s: called before s and not completed before s. They are
 	// those completed in [s, f] with an earlier call, those still running
 	// at f, and those with an unknown outcome since before s.
@@ -540,9 +574,19 @@ func (w *Sweep) build(s, f int) *Window {
 	// in the window by its call.
 	slices.SortFunc(before, func(a, b logEvent) int { return cmp.Compare(a.op.Call, b.op.Call) })
 	for _, e := range before {
-		if _, dup := byID[e.id]; !dup {
-			add(e, true)
+		if _, dup := byID[e.id]; dup {
+			continue
 		}
+		if out, ok := outcome(e); ok {
+			c := classOf(e.op.Input.Kind, out)
+			if !mayIdentity[c] && first.ahead&(1<<c) == 0 {
+				real[e.id] = true
+			}
+		}
+		if !real[e.id] && e.op.Input.Kind == model.Locked {
+			continue
+		}
+		add(e, true)
 	}
 	for i := s; i <= f; i++ {
 		e := w.log[i]
@@ -550,9 +594,12 @@ func (w *Sweep) build(s, f int) *Window {
 		case evCall:
 			add(e, false)
 		case evReturn, evInfo:
-			j := byID[e.id]
+			j, ok := byID[e.id]
+			if !ok {
+				continue // a locked() left out
+			}
 			ops[j].op.Return = e.time
-			if e.typ == evReturn && seen[e.id] {
+			if e.typ == evReturn && (seen[e.id] || real[e.id]) {
 				ops[j].op.Output = e.op.Output
 			}
 		}
@@ -571,7 +618,7 @@ func (w *Sweep) build(s, f int) *Window {
 func (w *Sweep) confirm(win *Window) *Window {
 	timeout := w.opts.ConfirmTimeout
 	if timeout == 0 {
-		timeout = 10 * time.Second
+		timeout = 2 * time.Second
 	}
 	win.Confirmed = Porcupine(win.Init, win.Ops, timeout) == history.NotLinearizable
 	return win

@@ -101,6 +101,8 @@ func (c class) pending() bool    { return int(c)%outcomes == outPending }
 var (
 	step     [numClasses][4]model.State
 	identity [numClasses][4]bool
+	// mayIdentity[c] says c leaves some State unchanged.
+	mayIdentity [numClasses]bool
 	// ahead lists the classes worth placing ahead in some State: those
 	// whose step is legal there and changes the State.
 	ahead [4][]class
@@ -115,6 +117,7 @@ func init() {
 				n := model.Step(s, model.Input{Kind: k}, out)
 				step[c][s] = n
 				identity[c][s] = n == s
+				mayIdentity[c] = mayIdentity[c] || n == s
 				if n != 0 && n != s {
 					ahead[s] = append(ahead[s], c)
 				}
@@ -183,9 +186,9 @@ type Checker struct {
 	init    model.State
 	seq     int64
 	ops     map[int64]*opInfo
-	pool    [numClasses][]int64            // per class: calls of the operations that may fill its positions, ascending
-	members [int(model.Locked) + 1]int32   // per kind: operations in some pool of the kind
-	running []int64                        // calls of operations that may still return, ascending
+	pool    [numClasses][]int64          // per class: calls of the operations that may fill its positions, ascending
+	members [int(model.Locked) + 1]int32 // per kind: operations in some pool of the kind
+	running []int64                      // calls of operations that may still return, ascending
 	configs []config
 	maxCfg  int
 	ended   bool
@@ -236,6 +239,18 @@ func (c *Checker) States() model.State {
 		u |= c.configs[i].s
 	}
 	return u
+}
+
+// aheadClasses returns the classes with a position in some configuration,
+// a bit per class.
+func (c *Checker) aheadClasses() uint32 {
+	var m uint32
+	for i := range c.configs {
+		for _, p := range c.configs[i].pos {
+			m |= 1 << p.class
+		}
+	}
+	return m
 }
 
 // Configurations returns the number of configurations now, and the largest

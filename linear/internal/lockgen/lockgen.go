@@ -17,6 +17,10 @@ import (
 // for each other. Times are consecutive integers, one per event, like the
 // lines of a history file. The history is linearizable.
 func History(rng *rand.Rand, n, clients int) []history.Op {
+	return generate(rng, n, clients, -1)
+}
+
+func generate(rng *rand.Rand, n, clients, violateAt int) []history.Op {
 	type run struct {
 		op     int
 		effect bool
@@ -32,6 +36,18 @@ func History(rng *rand.Rand, n, clients int) []history.Op {
 	for started < n || busy > 0 || locked {
 		c := rng.IntN(clients)
 		r := &runs[c]
+		if violateAt >= 0 && started >= violateAt && locked {
+			releasing := false
+			for _, r := range runs {
+				releasing = releasing || r.op >= 0 && h[r.op].Input.Kind == model.Release
+			}
+			if !releasing {
+				h = append(h, history.Op{Client: clients, Input: model.Input{Kind: model.TryAcquire},
+					Output: model.Output{OK: true}, Call: t + 1, Return: t + 2})
+				t += 2
+				violateAt = -1
+			}
+		}
 		if started >= n && locked && runs[holder].op < 0 {
 			c, r = holder, &runs[holder] // the holder lets go at the end
 		}
@@ -99,24 +115,11 @@ func History(rng *rand.Rand, n, clients int) []history.Op {
 	return h
 }
 
-// Violate makes h not linearizable by changing one operation near the end
-// (at least at fraction at of the history): a locked() whose answer is
-// turned around, or failing that a try_acquire. It returns the index
-// changed, or -1 if it found no candidate.
-func Violate(h []history.Op, at float64) int {
-	for _, k := range []model.Kind{model.Locked, model.TryAcquire} {
-		start := int(at * float64(len(h)))
-		for j := range h {
-			i := (start + j) % len(h)
-			op := &h[i]
-			if op.Input.Kind != k || op.Return != op.Call+1 {
-				continue
-			}
-			// An operation that returned right after its call saw
-			// one state; the opposite answer is illegal.
-			op.Output.OK = !op.Output.OK
-			return i
-		}
-	}
-	return -1
+// Violate is History with one violation: once at least at operations
+// have started, at the first moment the lock is held and no release is
+// running, an extra client (number clients) calls try_acquire and gets
+// true at once. The result is not linearizable unless an earlier order of
+// events lets the lock be free then; callers check.
+func Violate(rng *rand.Rand, n, clients, at int) []history.Op {
+	return generate(rng, n, clients, at)
 }
