@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,20 +12,31 @@ import (
 
 	"github.com/anishathalye/porcupine"
 	"github.com/lockcheck/lockcheck/history"
+	"github.com/lockcheck/lockcheck/linear"
 	"github.com/lockcheck/lockcheck/model"
 )
 
-const checkUsage = `usage: lockcheck check [--html OUT] [--timeout D] [--json] FILE...
+const checkUsage = `usage: lockcheck check [--html OUT] [--full] [--timeout D] [--json] FILE...
 
 Checks recorded histories (the JSON Lines history format, as written by
 'lockcheck run --record') for linearizability against the lock's model. FILE
-"-" is stdin. For a history that is not linearizable it prints a text
-timeline, one column per client, with the first operation that no
-linearization can include marked.
+"-" is stdin. Each file is read once, front to back, keeping only the
+operations that are running (memory does not grow with the file's length),
+by a checker specialised to lock histories whose verdicts are porcupine's.
+For a history that is not linearizable it names the operation at which no
+linearization of the history so far exists, the states of the lock it found,
+and prints a text timeline, one column per client, of the shortest part of
+the history around it that is not linearizable by itself (checked again by
+porcupine), with that operation marked.
+
+--full prints the timeline of the whole history instead (and makes --html
+draw the whole history); the history is then held in memory.
 
 --html OUT writes porcupine's visualization of every history that parses: with
 one FILE to the file OUT, with several into the directory OUT (NAME.html for
-FILE NAME.jsonl).
+FILE NAME.jsonl). For a history that is not linearizable it draws the part
+printed as a timeline; for a linearizable one, the whole history (porcupine
+may take long on long histories: --timeout bounds it).
 
 Exit status: 0 every history is linearizable; 1 some history is not, or the
 checker could not decide within --timeout; 2 bad input, reported as
@@ -39,19 +51,32 @@ type fileResult struct {
 	Operations int             `json:"operations"`
 	Clients    int             `json:"clients"`
 	Culprit    *culprit        `json:"culprit,omitempty"`
-	Timeline   string          `json:"timeline,omitempty"` // for a history that is not linearizable
+	Timeline   string          `json:"timeline,omitempty"` // for a history that is not linearizable: of the window, or of the whole history with --full
+	Window     *window         `json:"window,omitempty"`   // for a history that is not linearizable
 	HTML       string          `json:"html,omitempty"`
 	Error      string          `json:"error,omitempty"` // bad input: "FILE:LINE: what is wrong"
 	Line       int             `json:"line,omitempty"`  // the line of Error, if known
 }
 
-// culprit is the first operation (by call) that no partial linearization
-// includes.
+// culprit is the operation at which no linearization of the history so far
+// exists.
 type culprit struct {
 	Index     int    `json:"index"`     // in the history, in the order of invocations
 	Line      int    `json:"line"`      // of its invocation in the file
 	Client    int    `json:"client"`    // its process
 	Operation string `json:"operation"` // e.g. "try_acquire() → true"
+	Found     string `json:"found"`     // the lock's possible states just before: "locked", "unlocked" or "locked or unlocked"
+	At        int    `json:"at_line"`   // the line of the event at which the checker failed (its return)
+}
+
+// window is the part of a history, not linearizable by itself, that the
+// timeline shows.
+type window struct {
+	From       int    `json:"from_line"`  // its first line (an invocation)
+	To         int    `json:"to_line"`    // its last line (0: the end of the file)
+	Operations int    `json:"operations"` // operations in it (those running at its start included)
+	Start      string `json:"start"`      // the lock's possible states at its start
+	Confirmed  bool   `json:"confirmed"`  // porcupine also found it not linearizable (false: porcupine timed out)
 }
 
 func cmdCheck(args []string, stdout, stderr io.Writer) int {
@@ -59,6 +84,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	html := fs.String("html", "", "write porcupine's visualization to `OUT` (a file for one FILE, a directory for several)")
 	timeout := fs.Duration("timeout", time.Minute, "give up checking one history after `D` (0: never)")
 	asJSON := fs.Bool("json", false, "print one JSON result object on stdout")
+	full := fs.Bool("full", false, "print and draw the whole history of a violation, not the window around it")
 	if code, done := parse(fs, args, stdout); done {
 		return code
 	}
@@ -99,7 +125,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	for i, name := range files {
 		fr := &fileResult{File: name}
 		res.Files = append(res.Files, fr)
-		var h []history.Op
+		var in io.Reader
 		var err error
 		if name == "-" {
 			name = "stdin"
@@ -108,10 +134,30 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 				err = errors.New("stdin can be read only once")
 			} else {
 				stdinUsed = true
-				h, err = history.Read(os.Stdin)
+				in = os.Stdin
 			}
 		} else {
-			h, err = readFile(name)
+			var f *os.File
+			if f, err = openFile(name); err == nil {
+				in = f
+				defer func() { f.Close() }() // also closed below, once read
+			}
+		}
+		_, wantHTML := htmlPaths[i]
+		var h []history.Op // the whole history, with --full or --html
+		var r linear.Result
+		if err == nil {
+			opts := linear.Options{Timeout: *timeout}
+			if *full || wantHTML {
+				if h, err = history.Read(in); err == nil {
+					r = linear.Check(h, opts)
+				}
+			} else {
+				r, err = linear.CheckReader(in, opts)
+			}
+			if f, ok := in.(*os.File); ok && f != os.Stdin {
+				f.Close()
+			}
 		}
 		if err != nil {
 			bad = true
@@ -126,16 +172,44 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 			}
 			continue
 		}
-		r := history.Check(h, *timeout)
-		fr.Verdict, fr.Operations, fr.Clients = r.Verdict, len(h), history.Clients(h)
+		fr.Verdict, fr.Operations, fr.Clients = r.Verdict, r.Operations, r.Clients
+		var shown []history.Op // what the timeline and the visualization show
 		marks := map[int]string{}
-		if r.Culprit >= 0 {
-			op := h[r.Culprit]
-			fr.Culprit = &culprit{Index: r.Culprit, Line: int(op.Call), Client: op.Client, Operation: model.Describe(op.Input, op.Output)}
-			marks[r.Culprit] = "◀ cannot be linearized"
+		win := r.Window
+		switch {
+		case r.Verdict != history.NotLinearizable:
+			shown = h
+		case *full || win == nil && h != nil:
+			shown = h
+			if f := r.Failing; f != nil && f.Index >= 0 {
+				marks[f.Index] = "◀ cannot be linearized"
+			}
+		case win != nil:
+			shown = win.Ops
+			if win.Failing >= 0 {
+				marks[win.Failing] = "◀ cannot be linearized"
+			}
+		}
+		if f := r.Failing; f != nil && f.Index >= 0 {
+			op := f.Op
+			fr.Culprit = &culprit{Index: f.Index, Line: int(op.Call), Client: op.Client, Operation: model.Describe(op.Input, op.Output),
+				Found: f.States.String(), At: int(f.Time)}
+		}
+		if win != nil {
+			fr.Window = &window{From: int(win.From), Operations: len(win.Ops), Start: win.Init.String(), Confirmed: win.Confirmed}
+			if win.To != math.MaxInt64 {
+				fr.Window.To = int(win.To)
+			}
 		}
 		if path, ok := htmlPaths[i]; ok {
-			if err := visualize(h, r, marks, path); err != nil {
+			var err error
+			if r.Verdict == history.NotLinearizable && !*full && win != nil {
+				err = linear.VisualizeWindow(win, path)
+			} else {
+				pr := history.Check(shown, *timeout)
+				err = visualize(shown, pr, marks, path)
+			}
+			if err != nil {
 				bad = true
 				fr.Error = fmt.Sprintf("%s: writing the visualization: %v", name, err)
 				fmt.Fprintf(stderr, "lockcheck check: %s\n", fr.Error)
@@ -150,14 +224,41 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 			}
 		case history.NotLinearizable:
 			failed = true
-			fr.Timeline = history.Timeline(h, marks)
+			if shown != nil {
+				fr.Timeline = history.Timeline(shown, marks)
+			}
 			if !*asJSON {
 				fmt.Fprintf(stdout, "%s: NOT linearizable (%d operations, %d clients)\n", name, fr.Operations, fr.Clients)
 				fmt.Fprintln(stdout, "no order of these operations that respects real time is a legal sequence of lock steps")
 				if c := fr.Culprit; c != nil {
 					fmt.Fprintf(stdout, "%s:%d: the first operation no partial linearization can include: client %d's %s (marked ◀)\n", name, c.Line, c.Client, c.Operation)
+					fmt.Fprintf(stdout, "%s:%d: at its return no linearization of the history so far exists; the lock was %s\n", name, c.At, c.Found)
+				} else {
+					fmt.Fprintf(stdout, "%s: at the end no linearization exists: an operation that never returned cannot explain what others saw\n", name)
 				}
-				fmt.Fprintf(stdout, "\nhistory (time runs down; one column per client):\n%s\n", fr.Timeline)
+				switch w := fr.Window; {
+				case fr.Timeline == "":
+					fmt.Fprintln(stdout, "\n(the failure is further back than the events kept; rerun with --full for the whole history)")
+				case *full || w == nil:
+					fmt.Fprintf(stdout, "\nhistory (time runs down; one column per client):\n%s\n", fr.Timeline)
+				default:
+					to := fmt.Sprintf("line %d", w.To)
+					if w.To == 0 {
+						to = "the end"
+					}
+					confirmed := "porcupine agrees"
+					if !w.Confirmed {
+						confirmed = "porcupine could not confirm it in time"
+					}
+					ops := fmt.Sprintf("%d operations", w.Operations)
+					if w.Operations == 1 {
+						ops = "1 operation"
+					}
+					fmt.Fprintf(stdout, "\nthe shortest part of the history that is not linearizable by itself: line %d to %s, %s, "+
+						"starting with the lock %s (%s; operations running at its start are shown from its start with outcome ?, "+
+						"those still running at its end as never returned; --full shows the whole history):\n%s\n",
+						w.From, to, ops, w.Start, confirmed, fr.Timeline)
+				}
 			}
 		default:
 			failed = true
@@ -181,7 +282,8 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	return res.Exit
 }
 
-func readFile(name string) ([]history.Op, error) {
+// openFile opens a history file; a directory is an error.
+func openFile(name string) (*os.File, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		var pe *os.PathError
@@ -190,8 +292,11 @@ func readFile(name string) ([]history.Op, error) {
 		}
 		return nil, err
 	}
-	defer f.Close()
-	return history.Read(f)
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		f.Close()
+		return nil, errors.New("is a directory")
+	}
+	return f, nil
 }
 
 // visualize writes porcupine's visualization of a checked history, with the
