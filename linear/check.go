@@ -116,6 +116,7 @@ type logEvent struct {
 	ahead  uint32 // classes placed ahead in some configuration, before the event
 	known  bool   // on a call: the outcome was announced, in op.Output
 	single bool   // one configuration, nothing placed ahead, before the event
+	at     int    // the event's number, from 0
 }
 
 // Sweep runs the Checker over a stream of events, counting, timing, and
@@ -154,7 +155,8 @@ func NewSweep(init model.State, opts Options) *Sweep {
 // out.
 var ErrTimeout = errors.New("linear: checker timed out")
 
-func (w *Sweep) record(e logEvent) {
+func (w *Sweep) record(e logEvent) logEvent {
+	e.at = w.events
 	e.states, e.ahead = w.chk.States(), w.chk.aheadClasses()
 	e.single = len(w.chk.configs) == 1 && e.ahead == 0
 	if w.opts.Keep > 0 && len(w.log) >= 2*w.opts.Keep {
@@ -164,6 +166,7 @@ func (w *Sweep) record(e logEvent) {
 	}
 	w.log = append(w.log, e)
 	w.events++
+	return e
 }
 
 func (w *Sweep) tick() error {
@@ -210,8 +213,7 @@ func (w *Sweep) call(id int64, index int, op history.Op, out *model.Output) erro
 	if err != nil {
 		return err
 	}
-	w.record(e)
-	w.running[id] = e
+	w.running[id] = w.record(e)
 	w.maxRun = max(w.maxRun, w.chk.Running())
 	return nil
 }
@@ -236,7 +238,7 @@ func (w *Sweep) Return(id int64, t int64, out model.Output) error {
 		e.typ = evInfo
 	}
 	failed := w.chk.Failed() != nil
-	w.record(e)
+	e = w.record(e)
 	if err := w.chk.Return(id, out); err != nil {
 		return err
 	}
@@ -365,6 +367,14 @@ func Check(h []history.Op, opts Options) Result {
 
 // CheckFrom is Check for a history that starts in the States init.
 func CheckFrom(init model.State, h []history.Op, opts Options) Result {
+	return checkFrom(init, h, opts, -1)
+}
+
+// checkFrom is CheckFrom; with limit >= 0 it stops after that many events
+// and returns no verdict (for tests of windows: the Sweep is in stopped).
+var stopped *Sweep
+
+func checkFrom(init model.State, h []history.Op, opts Options, limit int) Result {
 	opts.Keep = -1
 	type ev struct {
 		t   int64
@@ -400,7 +410,11 @@ func CheckFrom(init model.State, h []history.Op, opts Options) Result {
 	called := make([]bool, len(h))
 	var inverted *history.Op
 	invIndex, invTime := -1, int64(0)
-	for _, e := range evs {
+	for k, e := range evs {
+		if k == limit {
+			stopped = w
+			return Result{}
+		}
 		var err error
 		op := h[e.op]
 		if !e.ret {
@@ -561,12 +575,12 @@ func (w *Sweep) build(s, f int) *Window {
 		}
 	}
 	for id, e := range w.running {
-		if !seen[id] && e.op.Call < first.time {
+		if !seen[id] { // running at f, not called in [s, f]
 			before = append(before, e)
 		}
 	}
 	for id, e := range w.pending {
-		if !seen[id] && e.op.Call < first.time && e.time < first.time {
+		if !seen[id] && e.at < w.base+s { // "info" before s
 			before = append(before, e)
 		}
 	}
