@@ -450,8 +450,8 @@ func checkFrom(init model.State, h []history.Op, opts Options, limit int) Result
 }
 
 // window finds a short window ending at the failing event that is not
-// linearizable: it tries the invocations before the failing operation's
-// own, nearest first — one by one for the first few, then at doubling
+// linearizable: it tries the invocations before the failing event, nearest
+// first — one by one for the first few, then at doubling
 // distances, then by bisection — and returns the first that fails.
 func (w *Sweep) window() *Window {
 	f := w.failAt - w.base // index in w.log of the failing event
@@ -463,11 +463,12 @@ func (w *Sweep) window() *Window {
 	// Starts where the sweep had a single configuration with nothing
 	// placed ahead come first: there the window loses nothing to its
 	// relaxations and tends to be short; the others follow.
+	// A start after the failing operation's call keeps it, as invoked at
+	// the start, when that is exact (see build).
 	var starts, others []int // indexes in w.log, nearest first
-	callTime := w.failEv.op.Call
 	for i := f; i >= 0; i-- {
 		e := w.log[i]
-		if e.typ == evCall && (w.failEv.typ == evEnd || e.time <= callTime) {
+		if e.typ == evCall {
 			if e.single {
 				starts = append(starts, i)
 			} else {

@@ -16,7 +16,7 @@ import (
 func TestWindowsOfLinearizableHistories(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 14))
 	windows := 0
-	for i := 0; windows < 20000; i++ {
+	for i := 0; windows < 5000; i++ {
 		h := randomHistory(rng, 2+rng.IntN(8), 1+rng.IntN(4))
 		if CheckFrom(model.StateUnlocked, h, Options{NoWindow: true}).Verdict != history.Linearizable {
 			continue
