@@ -43,3 +43,22 @@ func BenchmarkCheckReader(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPorcupine is porcupine (history.Check) on the same files, for
+// the ratio; only short ones: on long ones it times out (docs/benchmarks.md).
+func BenchmarkPorcupine(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		for _, bad := range []bool{false, true} {
+			data := benchFile(b, n, 8, bad)
+			b.Run(fmt.Sprintf("ops=%d/clients=8/violation=%t", n, bad), func(b *testing.B) {
+				for b.Loop() {
+					h, err := history.Read(bytes.NewReader(data))
+					if err != nil {
+						b.Fatal(err)
+					}
+					history.Check(h, 0)
+				}
+			})
+		}
+	}
+}
