@@ -90,7 +90,7 @@ Usage:
   lockcheck run [--impl NAME] [--duration D] [--shrink D] [--clients N] [--seed S]
                 [--html DIR] [--record DIR] [--json] [--progress]
       run the harness on one lock of the zoo (default "lock")
-  lockcheck check [--html OUT] [--timeout D] [--json] FILE...
+  lockcheck check [--html OUT] [--full] [--timeout D] [--json] FILE...
       check recorded histories (JSON Lines) for linearizability
   lockcheck drive [--clients N] [--duration D] [--shrink D] [--seed S] [--html DIR]
                   [--record DIR] [--json] [--progress] -- COMMAND [ARGS...]
