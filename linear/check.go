@@ -367,14 +367,13 @@ func Check(h []history.Op, opts Options) Result {
 
 // CheckFrom is Check for a history that starts in the States init.
 func CheckFrom(init model.State, h []history.Op, opts Options) Result {
-	return checkFrom(init, h, opts, -1)
+	r, _ := checkFrom(init, h, opts, -1)
+	return r
 }
 
 // checkFrom is CheckFrom; with limit >= 0 it stops after that many events
-// and returns no verdict (for tests of windows: the Sweep is in stopped).
-var stopped *Sweep
-
-func checkFrom(init model.State, h []history.Op, opts Options, limit int) Result {
+// and returns no verdict but the Sweep (for tests of windows).
+func checkFrom(init model.State, h []history.Op, opts Options, limit int) (Result, *Sweep) {
 	opts.Keep = -1
 	type ev struct {
 		t   int64
@@ -412,8 +411,7 @@ func checkFrom(init model.State, h []history.Op, opts Options, limit int) Result
 	invIndex, invTime := -1, int64(0)
 	for k, e := range evs {
 		if k == limit {
-			stopped = w
-			return Result{}
+			return Result{}, w
 		}
 		var err error
 		op := h[e.op]
@@ -434,8 +432,12 @@ func checkFrom(init model.State, h []history.Op, opts Options, limit int) Result
 			break
 		}
 	}
+	lateTime := int64(0) // after every event, as history.Operations puts them
+	for _, e := range evs {
+		lateTime = max(lateTime, e.t+1)
+	}
 	for _, i := range late {
-		if w.Return(int64(i), math.MaxInt64-1, h[i].Output) != nil {
+		if w.Return(int64(i), lateTime, h[i].Output) != nil {
 			break
 		}
 	}
@@ -444,9 +446,9 @@ func checkFrom(init model.State, h []history.Op, opts Options, limit int) Result
 		r.Verdict = history.NotLinearizable
 		r.Failing = &Failing{Op: *inverted, Index: invIndex, Time: invTime}
 		r.Window = nil
-		return r
+		return r, w
 	}
-	return w.End()
+	return w.End(), w
 }
 
 // window finds a short window ending at the failing event that is not

@@ -2,6 +2,7 @@ package linear
 
 import (
 	"math/rand/v2"
+	"os"
 	"testing"
 
 	"github.com/lockcheck/lockcheck/history"
@@ -15,18 +16,24 @@ import (
 // not.)
 func TestWindowsOfLinearizableHistories(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 14))
+	n := 5000
+	if os.Getenv("LOCKCHECK_SOAK") != "" {
+		n *= 20
+		rng = rand.New(rand.NewPCG(rand.Uint64(), 14))
+	}
 	windows := 0
-	for i := 0; windows < 5000; i++ {
+	for i := 0; windows < n; i++ {
 		h := randomHistory(rng, 2+rng.IntN(8), 1+rng.IntN(4))
 		if CheckFrom(model.StateUnlocked, h, Options{NoWindow: true}).Verdict != history.Linearizable {
 			continue
 		}
 		n := 2 * len(h) // an upper bound on the events
 		stop := 1 + rng.IntN(n)
-		stopped = nil
-		checkFrom(model.StateUnlocked, h, Options{}, stop)
-		w := stopped
-		if w == nil || len(w.log) == 0 {
+		_, w := checkFrom(model.StateUnlocked, h, Options{}, stop)
+		if stop >= 2*len(h) || len(w.log) == 0 { // ran to the end
+			continue
+		}
+		if len(w.log) == 0 {
 			continue
 		}
 		f := len(w.log) - 1
