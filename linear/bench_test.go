@@ -62,3 +62,24 @@ func BenchmarkPorcupine(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSmall compares the two checkers on histories of the harness's
+// size (up to 24 operations of up to 6 clients, random executions with
+// corruptions), the case of sim's per-history check.
+func BenchmarkSmall(b *testing.B) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	var hs [][]history.Op
+	for range 1000 {
+		hs = append(hs, randomHistory(rng, 1+rng.IntN(24), 1+rng.IntN(6)))
+	}
+	b.Run("checker=linear", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			Check(hs[i%len(hs)], Options{NoWindow: true})
+		}
+	})
+	b.Run("checker=porcupine", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			history.Check(hs[i%len(hs)], 0)
+		}
+	})
+}
