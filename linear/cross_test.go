@@ -40,7 +40,7 @@ func TestAgainstPorcupine(t *testing.T) {
 			init = model.State(1 + rng.IntN(3))
 		}
 		want := Porcupine(init, h, 0)
-		got := CheckFrom(init, h, Options{NoWindow: i%8 != 0})
+		got := CheckFrom(init, h, Options{NoWindow: i%32 != 0})
 		counts[got.Verdict]++
 		if got.Verdict != want {
 			t.Fatalf("history %d from %v: Check says %s, porcupine %s\n%s%#v", i, init, got.Verdict, want, history.Timeline(h, nil), h)

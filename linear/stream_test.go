@@ -14,7 +14,7 @@ import (
 // ahead with every outcome) and with the default one, against porcupine on
 // the same file read whole.
 func TestStreamAgainstPorcupine(t *testing.T) {
-	n := 20_000
+	n := 5_000
 	if os.Getenv("LOCKCHECK_SOAK") != "" {
 		n *= 20
 	}
