@@ -37,9 +37,10 @@ func Porcupine(init model.State, h []history.Op, timeout time.Duration) history.
 }
 
 // VisualizeWindow writes porcupine's HTML visualization of the window to
-// path, with the failing operation annotated.
+// path, with the failing operation annotated. Porcupine gets 5s to search
+// for linearizations to draw; after that it draws what it found.
 func VisualizeWindow(win *Window, path string) error {
-	_, info := porcupineCheck(win.Init, win.Ops, 30*time.Second)
+	_, info := porcupineCheck(win.Init, win.Ops, 5*time.Second) // partial information after a timeout still draws
 	ops := history.Operations(win.Ops)
 	if win.Failing >= 0 {
 		o := ops[win.Failing]
