@@ -36,9 +36,9 @@ const maxLine = 4096
 // lockdriver.py took up to 5.1s to print its hello, answered within 0.7s
 // and exited within 0.3s of EOF (docs/design.md, "Timeouts").
 type Options struct {
-	// HelloTimeout bounds the wait for the hello line (default 30s: six
-	// times the slowest start-up measured; it delays only the report of a
-	// driver that never says hello).
+	// HelloTimeout bounds the wait for the hello line (default 60s: Java's
+	// source launcher compiles the driver at start-up, which takes seconds,
+	// and took over 30s on a heavily loaded two-core machine).
 	HelloTimeout time.Duration
 	// AnswerTimeout is how long past its bound a bounded request (every
 	// operation but a blocking acquire; acquire_timeout's bound is its
@@ -64,7 +64,7 @@ type Options struct {
 
 func (o Options) withDefaults() Options {
 	if o.HelloTimeout <= 0 {
-		o.HelloTimeout = 30 * time.Second
+		o.HelloTimeout = time.Minute
 	}
 	if o.AnswerTimeout <= 0 {
 		o.AnswerTimeout = 5 * time.Second
@@ -93,11 +93,14 @@ type Driver struct {
 
 	writeMu sync.Mutex
 
-	mu      sync.Mutex
-	clients map[int]*client
-	err     *Error
-	closing bool
-	killed  bool
+	mu       sync.Mutex
+	gen      *generation // the clients of the current lock
+	canReset bool        // the hello line offered reset
+	resets   int         // resets sent
+	resetReq *resetReq   // the reset awaiting its answer, or nil
+	err      *Error
+	closing  bool
+	killed   bool
 
 	done     chan struct{} // closed when broken or closing: operations return at once
 	doneOnce sync.Once
@@ -125,7 +128,7 @@ func Start(ctx context.Context, argv []string, opts Options) (*Driver, error) {
 	d := &Driver{
 		opts:     opts,
 		tail:     &ring{size: opts.StderrTail},
-		clients:  map[int]*client{},
+		gen:      newGeneration(),
 		has:      map[model.Kind]bool{},
 		done:     make(chan struct{}),
 		reaped:   make(chan struct{}),
@@ -221,7 +224,7 @@ func (d *Driver) newError(kind ErrorKind, format string, args ...any) *Error {
 
 // parseHello checks the hello line and records the operations.
 func (d *Driver) parseHello(line string) error {
-	const want = "want \"lockcheck-driver 1 OP ...\" with OPs from acquire, try_acquire, acquire_timeout, release, locked"
+	const want = "want \"lockcheck-driver 1 OP ...\" with OPs from acquire, try_acquire, acquire_timeout, release, locked, and optionally the word reset"
 	f := strings.Split(line, " ")
 	if f[0] != Hello || len(f) < 2 {
 		return d.newError(Protocol, "bad hello line %q (%s)", clip(line), want)
@@ -230,6 +233,13 @@ func (d *Driver) parseHello(line string) error {
 		return d.newError(Protocol, "hello line %q asks for protocol version %q; this harness speaks version %d", clip(line), clip(f[1]), Version)
 	}
 	for _, name := range f[2:] {
+		if name == resetWord {
+			if d.canReset {
+				return d.newError(Protocol, "hello line %q offers reset twice", clip(line))
+			}
+			d.canReset = true
+			continue
+		}
 		k, ok := model.ParseKind(name)
 		if !ok || k == model.AcquireContext {
 			return d.newError(Protocol, "hello line %q offers unknown operation %q (%s)", clip(line), clip(name), want)
@@ -308,10 +318,13 @@ func (d *Driver) outstandingText() string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var ws []string
-	for _, id := range slices.Sorted(maps.Keys(d.clients)) {
-		if c := d.clients[id]; c.req != nil {
+	for _, id := range slices.Sorted(maps.Keys(d.gen.clients)) {
+		if c := d.gen.clients[id]; c.req != nil {
 			ws = append(ws, fmt.Sprintf("client %d's %s", id, c.req.kind))
 		}
+	}
+	if d.resetReq != nil {
+		ws = append(ws, fmt.Sprintf("reset %d", d.resetReq.n))
 	}
 	if len(ws) == 0 {
 		return " with no request outstanding"
@@ -378,13 +391,17 @@ func (d *Driver) answer(line string) {
 		d.fail(Garbage, "printed %q, which is not an answer \"CLIENT RESULT\"", clip(line))
 		return
 	}
+	if f[0] == resetWord {
+		d.resetAnswer(line, f[1])
+		return
+	}
 	id, ok := parseClient(f[0])
 	if !ok {
 		d.fail(Garbage, "printed %q, whose client %q is not a small decimal integer", clip(line), clip(f[0]))
 		return
 	}
 	d.mu.Lock()
-	c := d.clients[id]
+	c := d.gen.clients[id]
 	if d.closing || d.err != nil {
 		d.mu.Unlock()
 		return
@@ -482,14 +499,23 @@ func (d *Driver) send(line string) error {
 // carrying the tail of the driver's stderr.
 func (d *Driver) Err() error {
 	d.mu.Lock()
+	g := d.gen
+	d.mu.Unlock()
+	return d.errOf(g)
+}
+
+// errOf is Err for the clients of generation g: nil if the driver answered
+// the reset that ended g, else d's error with g's request counts.
+func (d *Driver) errOf(g *generation) error {
+	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.err == nil {
+	if d.err == nil || g.reset {
 		return nil
 	}
 	c := *d.err
 	c.Stderr = d.tail.String()
 	c.Sent, c.Answered = map[int]int{}, map[int]int{}
-	for id, cl := range d.clients {
+	for id, cl := range g.clients {
 		c.Sent[id], c.Answered[id] = cl.sent, cl.answered
 	}
 	return &c
@@ -518,8 +544,8 @@ func (d *Driver) beginClose() {
 		}
 		d.closing = true
 		now := time.Now()
-		for _, id := range slices.Sorted(maps.Keys(d.clients)) {
-			c := d.clients[id]
+		for _, id := range slices.Sorted(maps.Keys(d.gen.clients)) {
+			c := d.gen.clients[id]
 			req := c.req
 			if req == nil || req.timer == nil {
 				continue
@@ -585,13 +611,23 @@ func describeState(st *os.ProcessState) string {
 }
 
 // Client returns client id's handle: a sim.Lock that also has
-// AcquireTimeout and Locked methods if the driver advertised them.
+// AcquireTimeout and Locked methods if the driver advertised them. The
+// handle belongs to the current lock: after a [Driver.Reset] its operations
+// return at once, like those of a closed driver.
 func (d *Driver) Client(id int) sim.Lock {
 	d.mu.Lock()
-	c := d.clients[id]
+	g := d.gen
+	d.mu.Unlock()
+	return d.clientOf(g, id)
+}
+
+// clientOf returns client id's handle in generation g.
+func (d *Driver) clientOf(g *generation, id int) sim.Lock {
+	d.mu.Lock()
+	c := g.clients[id]
 	if c == nil {
-		c = &client{d: d, id: id, turn: make(chan struct{}, 1)}
-		d.clients[id] = c
+		c = &client{d: d, g: g, id: id, turn: make(chan struct{}, 1)}
+		g.clients[id] = c
 	}
 	d.mu.Unlock()
 	switch t, l := d.has[model.AcquireTimeout], d.has[model.Locked]; {
@@ -608,6 +644,7 @@ func (d *Driver) Client(id int) sim.Lock {
 // client is one client of the driver: its requests go out one at a time.
 type client struct {
 	d    *Driver
+	g    *generation
 	id   int
 	turn chan struct{} // holds a token while a request is outstanding
 	// guarded by d.mu:
@@ -641,6 +678,8 @@ func (c *client) call(k model.Kind, timeout time.Duration) (res string, ok bool)
 	case c.turn <- struct{}{}:
 	case <-d.done:
 		return "", false
+	case <-c.g.ended:
+		return "", false
 	}
 	defer func() { <-c.turn }()
 	line := fmt.Sprintf("%d %s", c.id, k)
@@ -653,6 +692,9 @@ func (c *client) call(k model.Kind, timeout time.Duration) (res string, ok bool)
 	d.mu.Lock()
 	select {
 	case <-d.done:
+		d.mu.Unlock()
+		return "", false
+	case <-c.g.ended:
 		d.mu.Unlock()
 		return "", false
 	default:

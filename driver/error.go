@@ -19,10 +19,12 @@ const (
 	Garbage ErrorKind = "garbage"
 	// Protocol: a well-formed line that breaks the protocol: a bad hello
 	// line, an answer for a client with no request outstanding (a wrong
-	// client id), or a result word that does not answer the operation.
+	// client id), a result word that does not answer the operation, or an
+	// answer "reset N" that answers no outstanding reset.
 	Protocol ErrorKind = "protocol"
-	// NoAnswer: the hello line, or the answer to a bounded request (any
-	// operation but a blocking acquire), did not come within its deadline.
+	// NoAnswer: the hello line, the answer to a bounded request (any
+	// operation but a blocking acquire), or the answer to a reset did not
+	// come within its deadline.
 	NoAnswer ErrorKind = "no answer"
 )
 

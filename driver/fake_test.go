@@ -35,6 +35,10 @@ const fullHello = "lockcheck-driver 1 acquire try_acquire acquire_timeout releas
 //	hello-missing  hello without try_acquire
 //	slow-try       a correct lock whose try_acquire never answers
 //	unterminated   answers without a newline, then exits
+//	reset          good, and offers reset
+//	reset-wrong    offers reset, and answers "reset N" with "reset N+1"
+//	reset-silent   offers reset, and never answers it
+//	reset-unasked  offers reset, and prints "reset 1" after its first answer
 //
 // A test waits for the fake, never guesses its timing: an acquire that finds
 // the lock held writes "fake driver: client ID waits" to stderr before it
@@ -61,16 +65,26 @@ func fakeDriver(mode string) int {
 		say("lockcheck-driver 1 acquire release")
 	case "basic":
 		say("lockcheck-driver 1 acquire try_acquire release")
+	case "reset", "reset-wrong", "reset-silent", "reset-unasked":
+		say(fullHello + " reset")
 	default:
 		say(fullHello)
 	}
 	fmt.Fprintf(os.Stderr, "fake driver %s started\n", mode)
-	lock := make(chan struct{}, 1)
+	var lockMu sync.Mutex
+	theLock := make(chan struct{}, 1)
+	current := func() chan struct{} { // the lock, replaced by a reset
+		lockMu.Lock()
+		defer lockMu.Unlock()
+		return theLock
+	}
+	var unasked sync.Once
 	queues := map[int]chan []string{}
 	var wg sync.WaitGroup
 	serve := func(id int, q chan []string) {
 		defer wg.Done()
 		for f := range q {
+			lock := current()
 			var res string
 			switch f[1] {
 			case "acquire":
@@ -131,11 +145,28 @@ func fakeDriver(mode string) int {
 			default:
 				say(fmt.Sprintf("%d %s", id, res))
 			}
+			if mode == "reset-unasked" {
+				unasked.Do(func() { say("reset 1") })
+			}
 		}
 	}
 	in := bufio.NewScanner(os.Stdin)
 	for in.Scan() {
 		f := strings.Fields(in.Text())
+		if len(f) == 2 && f[0] == "reset" {
+			n, _ := strconv.Atoi(f[1])
+			lockMu.Lock()
+			theLock = make(chan struct{}, 1)
+			lockMu.Unlock()
+			switch mode {
+			case "reset-wrong":
+				say(fmt.Sprintf("reset %d", n+1))
+			case "reset-silent":
+			default:
+				say("reset " + f[1])
+			}
+			continue
+		}
 		id, err := strconv.Atoi(f[0])
 		if err != nil || len(f) < 2 {
 			fmt.Fprintf(os.Stderr, "fake driver: bad request %q\n", in.Text())

@@ -25,9 +25,11 @@
 // select can proceed, the Strategy chooses.
 //
 // Time is virtual in a run: sched/time.Now starts at the same instant every
-// run, and time advances only when no goroutine can run and Options.Idle
-// started none, straight to the earliest timer; timeouts fire
-// deterministically and at once.
+// run, and time advances straight to the earliest timer when no goroutine
+// can run and Options.Idle started none, or when the Strategy makes the
+// timer choice at a scheduling point (so that a timeout racing other
+// goroutines' steps is explored; the default rule never makes it);
+// timeouts fire deterministically and at once.
 //
 // A run ends when every goroutine is done, or exactly when nothing can run
 // (Deadlock, with who waits where), at Options.MaxSteps, or when a

@@ -12,6 +12,19 @@ type ExploreOptions struct {
 	Bound int
 	// MaxSchedules stops the exploration after that many runs (0: no limit).
 	MaxSchedules int
+	// Strict counts every choice off the default rule against Bound, as
+	// Schedule.Preemptions does: a switch when the running goroutine
+	// blocks or ends to another goroutine than the default one, and a
+	// select case other than the first ready one, cost one like a
+	// preemption. Strict bound k covers a subset of the schedules of
+	// bound k, often ten times fewer.
+	Strict bool
+	// Timers also explores firing the earliest pending timer early: at
+	// each decision with a pending timer, "fire it now" is an option
+	// (costing one against Bound), so that timeouts and context deadlines
+	// expire in the middle of other goroutines' operations too, not only
+	// when nothing else can run. More schedules; timeout races covered.
+	Timers bool
 }
 
 // ExploreStats is what Explore covered.
@@ -57,6 +70,8 @@ func Explore(opts ExploreOptions, run func(Strategy) (stop bool)) ExploreStats {
 				return st
 			}
 			d := core.NewDFS(prefix)
+			d.Strict = opts.Strict
+			d.Timers = opts.Timers
 			stop := run(strategy{d})
 			st.Schedules++
 			st.PerBound[b]++

@@ -31,17 +31,30 @@ import (
 // the interleaving), and records its operations in the same slots, stamped
 // from the same atomic clock, as in stress mode. Slot bounds and the
 // contexts of acquire_context steps live on the scheduler's virtual time,
-// which moves only when nothing can run, so timeouts fire at once and
-// deterministically.
+// which moves when nothing can run, or when the strategy fires the next
+// timer first (a timeout racing the other goroutines), so timeouts fire at
+// once and deterministically.
 //
 // The watchdog is the scheduler's Idle callback, called when no managed
 // goroutine can run, and it is exact:
 //   - once every client is done, it starts the final probe (locked,
 //     try_acquire, release), as in stress mode;
 //   - if every client still running waits in an acquire that may wait
-//     (mayWait) and the harness has not released since the last progress of
-//     a client, it starts the harness's rescue release, recorded as the
-//     harness's operation;
+//     (mayWait), or in a timed or cancellable one with time left (its
+//     bound strictly after now, see waiting), and the harness has not
+//     released since the last progress of a client, it starts the
+//     harness's rescue release, recorded as the harness's operation;
+//   - after that rescue, with still no progress, a timed waiter whose own
+//     bound is the next thing that can happen (a timer is pending, none
+//     before its bound: sched.NextTimer; with no timer pending at all, the
+//     waiter has not even set its own, e.g. it spins: parked spinners run
+//     next) while it has time left (hasTimeLeft: more than one
+//     and a half stuck timeouts, as in stress mode) sits out its timeout on
+//     a lock that the release left free: the run is stuck, the waiter
+//     marked MarkTimeLeft (issue 13's promise: a timed waiter with time
+//     left proceeds when the lock is released and nobody else takes it).
+//     A lock that polls with Sleep has an earlier timer: time moves to it
+//     and the rule is applied again;
 //   - otherwise it starts nothing: virtual time moves to the next timer (a
 //     bounded operation's timeout), or, with no timer pending, the run ends.
 //
@@ -70,11 +83,8 @@ type ctlState struct {
 	probing  bool         // the final probe was started
 	harness  map[int]bool // the scheduler's ids of the harness's goroutines
 	marker   schedatomic.Int64
-	marks    []markRec // the boundaries marked, in the order of their steps
-	rescueAt time.Time // when the harness's last rescue release returned (virtual time)
-	quiet    bool      // since then, no goroutine could run at some point, and no client moved
-	satOut   *Failure  // a timed waiter sat out its bound on a free lock (see satOut)
-	excuse   []*slot   // the other clients' operations in flight then
+	marks    []markRec    // the boundaries marked, in the order of their steps
+	frozen   []history.Op // the history when a waiter was judged stuck with time left (the run then winds down)
 }
 
 // markRec is an operation boundary marked in a controlled run.
@@ -154,6 +164,52 @@ func (r *run) withTimeout(ctx context.Context, d time.Duration) (context.Context
 // (a rule that also counts timed waiters with time left belongs here).
 func mayWait(sl *slot) bool { return sl.bound.IsZero() }
 
+// waitsForRelease reports whether the operation in sl counts, at the virtual time
+// now, as a waiter for the rescue rule of the controlled watchdog: it may
+// wait for ever (mayWait), or it is a timed or cancellable acquire whose
+// bound is still ahead (with time left, it waits for a release as a
+// blocking one does).
+func waitsForRelease(sl *slot, now time.Time) bool {
+	if mayWait(sl) {
+		return true
+	}
+	k := sl.step.Kind
+	return (k == model.AcquireTimeout || k == model.AcquireContext) && sl.bound.After(now)
+}
+
+// stuckTimeLeft applies the rule of progress with time left in a controlled
+// run (see the top of this file): called by idle after the harness's rescue
+// release, with no progress of a client since, nothing able to run, and
+// every running client waiting. A timed waiter with time left at now
+// (hasTimeLeft), when a timer is pending and none before its bound
+// (sched.NextTimer), can only sit out its timeout on the free lock: the
+// run is stuck, the
+// failure recorded as the run's contract failure with the history as it
+// is now (the run then winds down: clients stop between steps).
+func (r *run) stuckTimeLeft(waiting, timed []*client, now time.Time) {
+	next, pending := sched.NextTimer()
+	var stuck []*client
+	for _, c := range timed {
+		bound := c.slots[c.cur.Load()-1].bound
+		if pending && !next.Before(bound) && hasTimeLeft(bound, now, r.cfg.stuck) {
+			stuck = append(stuck, c)
+		}
+	}
+	if len(stuck) == 0 {
+		return
+	}
+	f := r.stuckFailure(r.controlledStuckReason(waiting)+timeLeft(stuck, now)+
+		"; nothing could happen before its timeout", waiting)
+	r.markTimeLeft(f, stuck)
+	r.mu.Lock()
+	if r.contract == nil {
+		r.contract = f
+		r.ctl.frozen = r.snapshot()
+	}
+	r.mu.Unlock()
+	r.cancel()
+}
+
 // plan is how one controlled run schedules.
 type plan struct {
 	strategy sched.Strategy
@@ -164,13 +220,16 @@ type plan struct {
 // schedInfo names the schedule of a controlled run in reports: the
 // strategy that found it and its place among the scenario's schedules.
 type schedInfo struct {
-	strategy string // "pct" or "random"
-	depth    int    // with pct
+	strategy string // "pct", "random" or "exhaustive"
+	depth    int    // with pct; with exhaustive, the preemption bound
 	index    int    // 1-based
 	of       int
 }
 
 func (i schedInfo) String() string {
+	if i.strategy == "exhaustive" {
+		return fmt.Sprintf("exhaustive; schedule %d of the scenario's schedules with at most %s, and none with fewer fails", i.index, plural(i.depth, "preemption"))
+	}
 	s := i.strategy
 	if i.strategy == "pct" {
 		s += fmt.Sprintf(", depth %d", i.depth)
@@ -248,12 +307,12 @@ func (r *run) executeControlled(p plan) ([]history.Op, *Failure, *ctlRun, error)
 		return nil, nil, nil, errEscaped{res.Escaped}
 	}
 	h := r.snapshot()
+	if r.ctl.frozen != nil {
+		h = r.ctl.frozen
+	}
 	var stuck *Failure
 	if !r.ctl.stop.Load() {
 		stuck = r.controlledStuck(res)
-	}
-	if stuck == nil {
-		stuck = r.satOutFailure()
 	}
 	h, f := r.verdict(h, stuck)
 	cr := &ctlRun{schedule: res.Schedule, info: p.info, trace: res.Trace, harness: r.ctl.harness}
@@ -302,10 +361,7 @@ func (r *run) idle() []func() {
 		return nil
 	}
 	if p := r.progress.Load(); p != w.last {
-		w.last, w.rescued, w.rescue, w.rescueAt, w.quiet = p, false, nil, time.Time{}, false
-	}
-	if w.rescued && !w.rescueAt.IsZero() {
-		w.quiet = true // the rescue release returned, and nothing can run
+		w.last, w.rescued, w.rescue = p, false, nil
 	}
 	if r.active.Load() == 0 {
 		if w.probing || r.harness.cur.Load() != 0 {
@@ -317,14 +373,24 @@ func (r *run) idle() []func() {
 	if r.harness.cur.Load() != 0 {
 		return nil // the harness's release is blocked: a timer may end it, else the run ends stuck
 	}
+	now := r.now()
+	var waiting, timed []*client
 	for _, c := range r.clients {
 		if c.done.Load() {
 			continue
 		}
 		k := c.cur.Load()
-		if k == 0 || !r.waitsForRelease(&c.slots[k-1]) {
+		if k == 0 || !waitsForRelease(&c.slots[k-1], now) {
 			return nil // a bounded operation waits: virtual time moves to its timer, else the run ends stuck
 		}
+		waiting = append(waiting, c)
+		if !mayWait(&c.slots[k-1]) {
+			timed = append(timed, c)
+		}
+	}
+	if w.rescued && w.rescue != nil && !r.cfg.owned {
+		r.stuckTimeLeft(waiting, timed, now)
+		return nil
 	}
 	if w.rescued || r.cfg.owned {
 		return nil // released already (or only the holder may release), and no waiter proceeded: the run ends stuck
@@ -338,82 +404,7 @@ func (r *run) idle() []func() {
 		return nil
 	}
 	w.rescue = &r.harness.slots[r.harness.n.Load()]
-	return r.asHarness(func() {
-		r.do(r.harness, Step{Kind: model.Release}, -1)
-		w.rescueAt = r.now()
-	})
-}
-
-// waitsForRelease reports whether, in a controlled run, the operation in
-// sl is an acquire that a release lets proceed: one that may wait for ever
-// (mayWait), or a timed or cancellable one with virtual time left. When
-// every running client is in such an operation, the watchdog releases the
-// lock; a timed waiter that then sits out its bound is stuck (satOut).
-func (r *run) waitsForRelease(sl *slot) bool {
-	if mayWait(sl) {
-		return true
-	}
-	k := sl.step.Kind
-	return (k == model.AcquireTimeout || k == model.AcquireContext) && r.now().Before(sl.bound)
-}
-
-// satOut judges, in a controlled run, the return of client c's step s in
-// slot k (ok its result, true for a panic; progress the clients' progress
-// counter just before the return). A timed or cancellable acquire failed
-// although every client waited, the harness then released the lock (or
-// found it unlocked) with time left before c's bound, after that no
-// goroutine could run (c was not woken), and no client moved until that
-// bound ended c's wait: it sat out its time on a free lock. A
-// correct lock lets a waiter with time left proceed when the lock is
-// released, so the run is stuck: the promise of progress with time left
-// (see promise.go), exact here. The run goes on, and its end confirms the
-// verdict (satOutFailure). Virtual time can move during the release (a
-// goroutine that only reads is taken for a spinner and parked), hence the
-// time of the release's return; and a strategy may fire a timer while
-// goroutines can run (a timer race, legal: the waiter was woken but its
-// timeout came first), hence the requirement that nothing could run.
-func (r *run) satOut(c *client, s Step, k int32, ok bool, progress int64) {
-	w := r.ctl
-	if w == nil || c == r.harness || ok || s.Kind != model.AcquireTimeout && s.Kind != model.AcquireContext {
-		return
-	}
-	if !w.rescued || w.last != progress || w.rescue == nil || w.rescue.op.Output.Pending ||
-		w.rescueAt.IsZero() || !w.rescueAt.Before(c.slots[k].bound) || !w.quiet {
-		return
-	}
-	how := "its release() succeeded"
-	if !w.rescue.op.Output.OK {
-		how = "its release() reported the lock unlocked"
-	}
-	if w.satOut != nil {
-		return
-	}
-	w.satOut = &Failure{Kind: Stuck, Summary: fmt.Sprintf("every client was waiting, so the harness released the lock (%s); "+
-		"%s's %s then waited on a free lock, with no client making progress, until its bound ended the wait → false: "+
-		"a correct lock lets a waiter with time left proceed when the lock is released", how, c.name(), s),
-		marks: map[[2]int]string{{c.id, int(k)}: "◀ stuck"}}
-	for _, o := range r.clients {
-		if n := o.cur.Load(); o != c && n > 0 {
-			w.excuse = append(w.excuse, &o.slots[n-1])
-		}
-	}
-}
-
-// satOutFailure returns the failure satOut recorded, unless an acquire
-// that was still in flight then succeeded later: it may have taken the
-// lock before c's bound (a lock that sleeps after taking itself, say),
-// and then c was right to fail.
-func (r *run) satOutFailure() *Failure {
-	w := r.ctl
-	if w.satOut == nil {
-		return nil
-	}
-	for _, sl := range w.excuse {
-		if sl.step.Kind.IsAcquire() && sl.op.Output.OK && !sl.op.Output.Pending {
-			return nil
-		}
-	}
-	return w.satOut
+	return r.asHarness(func() { r.do(r.harness, Step{Kind: model.Release}, -1) })
 }
 
 // controlledStuck judges a controlled run that ended: it is stuck if it hit

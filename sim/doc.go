@@ -61,4 +61,14 @@
 // failure comes with a step trace and a `replay:` command that reproduces
 // it exactly. Report.Mode and the failure's `mode:` line say which mode
 // ran, and why stress mode ran in such a binary.
+//
+// In controlled mode the harness can also enumerate instead of sampling:
+// Exhaustive (and ExploreLock) run every scenario of at most N clients with
+// at most M operations in all, each under every schedule with at most k
+// preemptions (WithExhaustive), and either find a failure on a smallest
+// failing scenario with the fewest preemptions, or state what was proved,
+// e.g. "all 202,622 schedules with at most 2 preemptions of every scenario
+// of at most 2 clients with at most 3 operations in all". Setting
+// LOCKCHECK_EXHAUSTIVE=N,M,k for `lockcheck test` turns every Check into
+// such an exploration (see exhaustive.go).
 package sim

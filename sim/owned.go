@@ -115,9 +115,13 @@ func (r *run) skip(c *client, s Step) bool {
 }
 
 // ownedBound makes an acquisition by the holder of a reentrant lock
-// bounded: it must return at once.
+// bounded: it must return at once. The holder's timed acquisition of a
+// non-reentrant lock waits for no release (only the holder could make one):
+// it ends at its bound, failing.
 func (r *run) ownedBound(c *client, s Step, sl *slot, now time.Time) {
-	if r.cfg.reentrant && s.Kind.IsAcquire() && r.holds(c) > 0 {
+	held := r.cfg.owned && s.Kind.IsAcquire() && r.holds(c) > 0
+	sl.self = held && !r.cfg.reentrant
+	if held && r.cfg.reentrant {
 		sl.bound = now
 	}
 }

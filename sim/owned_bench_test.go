@@ -25,6 +25,20 @@ func (l *ownedChanLock) TryAcquire() bool {
 	}
 	return ok
 }
+func (l *ownedChanLock) AcquireTimeout(d time.Duration) bool {
+	if l.TryAcquire() {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case l.chanLock <- struct{}{}:
+		l.owner.Store(goid())
+		return true
+	case <-t.C:
+		return false
+	}
+}
 func (l *ownedChanLock) Release() error {
 	if l.owner.Load() != goid() {
 		return fmt.Errorf("not the holder")
@@ -58,5 +72,25 @@ func BenchmarkPorcupineOwned(b *testing.B) {
 				})
 			}
 		}
+	}
+}
+
+// TestOwnedHolderTimedAcquire: the holder of an owned, non-reentrant lock
+// that makes a long timed acquisition waits for no release (only it could
+// make one): the acquisition fails at its timeout, and the watchdog does
+// not call it stuck.
+func TestOwnedHolderTimedAcquire(t *testing.T) {
+	cfg, err := newConfig([]Option{WithOwnership()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.inProcess = true
+	sc := Scenario{Clients: [][]Step{{{Kind: model.Acquire}, {Kind: model.AcquireTimeout, Timeout: longDelay(cfg.stuck)}}}}
+	h, f := newRun(cfg, sc, shared{&ownedChanLock{chanLock: make(chanLock, 1)}}).execute()
+	if f != nil {
+		t.Fatalf("false alarm:\n%v", f)
+	}
+	if res := history.CheckOf(h, model.Owned, time.Minute); res.Verdict != history.Linearizable {
+		t.Fatalf("history %v: %v", h, res.Verdict)
 	}
 }

@@ -84,7 +84,7 @@ func decodeToken(s string) (token, error) {
 	t.fp, t.schedule = f[1], f[5]
 	t.unlocked, t.minimized = strings.Contains(f[2], "u"), strings.Contains(f[2], "m")
 	info := strings.Split(f[3], ".")
-	if len(info) != 4 || info[0] != "pct" && info[0] != "random" {
+	if len(info) != 4 || info[0] != "pct" && info[0] != "random" && info[0] != "exhaustive" {
 		return t, badToken("bad strategy %q", f[3])
 	}
 	t.info.strategy = info[0]

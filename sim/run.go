@@ -87,6 +87,7 @@ type slot struct {
 	step  Step
 	start time.Time
 	bound time.Time // the latest a correct lock returns; zero when it may wait forever
+	self  bool      // an acquisition by the holder of an owned, non-reentrant lock: only its bound ends it
 }
 
 func newRun(cfg *config, sc Scenario, target Target) *run {
@@ -314,7 +315,7 @@ func (r *run) do(c *client, s Step, offset int) {
 	r.ownedBound(c, s, sl, now)
 	sl.op.Call = r.clock.Add(1)
 	c.cur.Store(k + 1)
-	parks := c != r.harness && hasTimeLeft(sl.bound, now, r.cfg.stuck)
+	parks := c != r.harness && !sl.self && hasTimeLeft(sl.bound, now, r.cfg.stuck)
 	if c != r.harness {
 		r.progress.Add(1)
 	}
@@ -350,7 +351,6 @@ func (r *run) do(c *client, s Step, offset int) {
 		r.held.Add(1)
 	}
 	r.noteHold(c, s, ok)
-	r.satOut(c, s, k, ok || panicked, r.progress.Load())
 	c.n.Store(k + 1)
 	c.cur.Store(0)
 	if c != r.harness {
@@ -462,7 +462,7 @@ func (r *run) watch(allDone <-chan struct{}) *Failure {
 			switch {
 			case k == 0:
 				busy = busy || !c.done.Load()
-			case hasTimeLeft(c.slots[k-1].bound, now, stuckAfter):
+			case !c.slots[k-1].self && hasTimeLeft(c.slots[k-1].bound, now, stuckAfter):
 				waiting = append(waiting, c)
 			case now.Sub(c.slots[k-1].bound) >= stuckAfter:
 				overdue = append(overdue, c)

@@ -142,6 +142,7 @@ type Progress struct {
 	Histories, Operations int
 	Elapsed               time.Duration
 	Shrinking             bool // a failure was found and is being minimized
+	Scenarios, Schedules  int  // an exhaustive exploration: scenarios begun, schedules judged
 }
 
 type config struct {
@@ -168,6 +169,9 @@ type config struct {
 	replay          string        // a replay token (LOCKCHECK_REPLAY)
 	testName        string        // Check's test, for the replay command
 	escape          time.Duration // sched.Options.Escape (0: the scheduler's default)
+	preemptions     int           // the preemption bound of an exhaustive exploration (see exhaustive.go)
+	freeSwitches    bool          // exhaustive: only preemptions proper count against the bound
+	timerRaces      bool          // exhaustive: timers may fire while goroutines can run
 }
 
 // Option configures Check and Run.
@@ -277,9 +281,14 @@ func newConfig(opts []Option) (*config, error) {
 // operations it checked.
 //
 // Check exercises every optional method the lock has (see Lock). Rapid's
-// flags apply: -rapid.seed, -rapid.failfile to replay a failure.
+// flags apply: -rapid.seed, -rapid.failfile to replay a failure. In a
+// controlled build with LOCKCHECK_EXHAUSTIVE set, Check is Exhaustive
+// instead (see ExhaustiveEnv).
 func Check(t *testing.T, newLock func() Lock, opts ...Option) {
 	t.Helper()
+	if exhaustiveFromEnv(t, newLock, opts) {
+		return
+	}
 	var last time.Duration
 	logProgress := func(p Progress) { // a line every 10s on long runs
 		if p.Elapsed-last >= 10*time.Second {

@@ -244,8 +244,10 @@ const driveUsage = `usage: lockcheck drive [--owned | --reentrant] [--clients N]
 
 Runs the harness on a lock in another process: COMMAND is started as a driver
 that speaks the driver protocol on its stdin and stdout (see
-drivers/python/README.md), once for every run, since every run needs a fresh
-lock. Every driver is killed and reaped at the end.
+drivers/python/README.md). Every run needs a fresh lock: a driver that offers
+reset gets one between runs and serves many, others are started once for every
+run. --duration counts from the first driver's hello line. Every driver is
+killed and reaped at the end.
 
 --owned checks an owned lock: only the client that holds it may release it
 (each client is its own owner: the driver must run each client's requests on
@@ -295,6 +297,9 @@ func cmdDrive(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	pool := driver.NewPool(ctx, argv, driver.Options{}, 0)
+	// --duration is for the search, not for the driver's start-up (a JVM's
+	// takes seconds); a failed start is reported by the search's first run.
+	_ = pool.Ready()
 	prog := newProgress(stderr, h.progress)
 	rep, err := sim.Run(pool.Target, append(opts, prog.option(filepath.Base(argv[0])))...)
 	prog.clear()

@@ -8,7 +8,7 @@
 //	lockcheck [--duration D] [--shrink D] [--html DIR] [--json] [--progress]
 //	lockcheck run [--impl NAME] [--duration D] [--shrink D] [--clients N] [--seed S]
 //	              [--html DIR] [--record DIR] [--json] [--progress]
-//	lockcheck check [--html OUT] [--timeout D] [--json] FILE...
+//	lockcheck check [--html OUT] [--full] [--timeout D] [--json] FILE...
 //	lockcheck drive [--owned | --reentrant] [--clients N] [--duration D] [--shrink D] [--seed S]
 //	                [--html DIR] [--record DIR] [--json] [--progress] -- COMMAND [ARGS...]
 //	lockcheck list
@@ -94,7 +94,7 @@ Usage:
   lockcheck run [--impl NAME] [--duration D] [--shrink D] [--clients N] [--seed S]
                 [--html DIR] [--record DIR] [--json] [--progress]
       run the harness on one lock of the zoo (default "lock")
-  lockcheck check [--html OUT] [--timeout D] [--json] FILE...
+  lockcheck check [--html OUT] [--full] [--timeout D] [--json] FILE...
       check recorded histories (JSON Lines) for linearizability
   lockcheck drive [--owned | --reentrant] [--clients N] [--duration D] [--shrink D]
                   [--seed S] [--html DIR] [--record DIR] [--json] [--progress] -- COMMAND [ARGS...]

@@ -412,3 +412,33 @@ func TestUnanswered(t *testing.T) {
 		t.Errorf("got %+v", got)
 	}
 }
+
+// TestCheckWindow checks a long generated history with one violation: the
+// report shows a short window around it, porcupine confirms the window, and
+// --full shows the whole history.
+func TestCheckWindow(t *testing.T) {
+	t.Parallel()
+	stdout, _ := wantCode(t, []string{"check", "testdata/long-violation.jsonl"}, 1)
+	contains(t, "stdout", stdout, "NOT linearizable (2008 operations, 9 clients)",
+		"client 8's try_acquire() → true (marked ◀)", "the lock was locked",
+		"the shortest part of the history that is not linearizable by itself", "porcupine agrees")
+	if n := strings.Count(stdout, "\n"); n > 40 {
+		t.Errorf("the report has %d lines, want a short window:\n%s", n, stdout)
+	}
+	stdout, _ = wantCode(t, []string{"check", "--json", "testdata/long-violation.jsonl"}, 1)
+	f := decode(t, stdout).Files[0]
+	if f.Window == nil || !f.Window.Confirmed || f.Window.Start != "locked" || f.Culprit == nil || f.Culprit.Found != "locked" {
+		t.Errorf("JSON result %+v window %+v culprit %+v", f, f.Window, f.Culprit)
+	}
+	stdout, _ = wantCode(t, []string{"check", "--full", "testdata/long-violation.jsonl"}, 1)
+	if n := strings.Count(stdout, "\n"); n < 2000 {
+		t.Errorf("--full printed %d lines, want the whole history", n)
+	}
+	dir := t.TempDir()
+	wantCode(t, []string{"check", "--html", filepath.Join(dir, "w.html"), "testdata/long-violation.jsonl"}, 1)
+	if data, err := os.ReadFile(filepath.Join(dir, "w.html")); err != nil || !bytes.Contains(data, []byte("<html")) {
+		t.Errorf("visualization: %v", err)
+	}
+	stdout, _ = wantCode(t, []string{"check", "testdata/long-linearizable.jsonl"}, 0)
+	contains(t, "stdout", stdout, "linearizable (2004 operations, 8 clients)")
+}

@@ -34,6 +34,11 @@ Every other flag and argument goes to go test unchanged (-run, -count, -race,
 except -C DIR, which makes lockcheck run its go commands in DIR; -overlay and
 -modfile are lockcheck test's own.
 
+Exhaustive exploration: with LOCKCHECK_EXHAUSTIVE=N,M[,K] in the environment,
+every sim.Check of the tests explores every scenario of at most N clients
+with at most M operations in all, each under every schedule with at most K
+preemptions (default 2), instead of sampling; sim.Exhaustive does it always.
+
 A package that does not build once instrumented is named with the compiler's
 messages and tested in stress mode (plain go test). What the scheduler cannot
 control (cgo, system calls, go:linkname, channel operations through reflect,

@@ -19,6 +19,10 @@
 //     without the path of the HTML visualization), as a history file, and
 //     as a picture.
 //
+// It also writes docs/interleavings.md and docs/img/interleaving-NAME.svg:
+// the failing interleavings of a few broken locks, found by the exhaustive
+// exploration under `lockcheck test` (see interleavings.go).
+//
 // Finally it copies every generated text file that a page of docs/ quotes
 // into that page: a block
 //
@@ -54,6 +58,7 @@ func main() {
 	tries := flag.Int("tries", 5, "runs per lock at most; the smallest counterexample is kept")
 	small := flag.Int("small", 6, "stop trying once a counterexample's history and scenario both have at most this many operations")
 	gallery := flag.Bool("gallery", true, "run the harness on the broken locks (false: only draw docs/img)")
+	interleavings := flag.Bool("interleavings", true, "write docs/interleavings.md: run the exhaustive exploration on a few broken locks under lockcheck test and draw their failing interleavings")
 	flag.Parse()
 	if st, err := os.Stat(*docs); err != nil || !st.IsDir() {
 		fatalf("no directory %q: run go run ./docs/gen from the repository's root", *docs)
@@ -99,6 +104,12 @@ func main() {
 				bad++
 			}
 		}
+	}
+	if *interleavings {
+		ils, err := runInterleavings()
+		check(err)
+		check(interleavingsPage(*docs, ils))
+		fmt.Printf("drew %d interleavings in %s\n", len(ils), filepath.Join(*docs, "interleavings.md"))
 	}
 	check(refreshPages(*docs))
 	if bad > 0 {

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """lockcheck driver for CPython's threading locks.
 
-Speaks the lockcheck driver protocol, version 1, on stdin/stdout (see
-README.md next to this file).  Python 3.11+, standard library only.
+Speaks the lockcheck driver protocol, version 1, with reset, on stdin/stdout
+(see README.md next to this file).  Python 3.11+, standard library only.
 
-    lockdriver.py [--lock {Lock,BoundedSemaphore,Semaphore,RLock,NoWaitTimeout,UncountedWaiter}]
+    lockdriver.py [--lock {Lock,BoundedSemaphore,Semaphore,RLock,NoWaitTimeout,UncountedWaiter}] [--no-reset]
 
 Exit status: 0 on EOF of stdin, 2 on a protocol violation by the harness
 (malformed line, unknown or unadvertised op, bad arguments), 3 on an
@@ -124,6 +124,10 @@ EOF_SETTLE_SECONDS = 0.05
 # this many seconds (so `printf '0 acquire\n1 acquire_timeout 0.1\n' | ...`
 # prints "1 false"); longer ones and plain acquires are abandoned.
 EOF_WAIT_TIMEOUT_MAX = 1.0
+# A reset comes only once every request was answered; a worker that wrote
+# its answer may not have finished its bookkeeping yet, so a reset waits
+# this long for every client to be idle before calling the harness broken.
+RESET_SETTLE_SECONDS = 2.0
 
 
 def log(msg):
@@ -135,8 +139,9 @@ def log(msg):
 
 
 class Driver:
-    def __init__(self, kind):
+    def __init__(self, kind, offer_reset=True):
         self.kind = kind
+        self.offer_reset = offer_reset
         self.lock = LOCK_KINDS[kind]()
         self.ops = {
             "acquire": self.op_acquire,
@@ -267,8 +272,25 @@ class Driver:
             self.gen += 1
         q.put((op, timeout))
 
+    def reset(self, n, lineno):
+        """Replaces the lock with a fresh one and answers "reset N".
+
+        The harness resets only when every request was answered, so every
+        worker is idle (or about to be, its answer written): the workers
+        are kept, and run the next history's requests on the new lock."""
+        with self.cond:
+            if not self.cond.wait_for(
+                    lambda: all(k == 0 for k in self.pending.values()),
+                    timeout=RESET_SETTLE_SECONDS):
+                busy = sorted(c for c, k in self.pending.items() if k)
+                self.die(2, "line %d: reset %s while client(s) %s have requests "
+                            "outstanding" % (lineno, n, " ".join(map(str, busy))))
+            self.lock = LOCK_KINDS[self.kind]()
+        self.write_line("reset %s" % n)
+
     def parse(self, raw, lineno):
-        """Returns (client, op, timeout) or exits with status 2."""
+        """Returns (client, op, timeout) or exits with status 2; op is
+        "reset" for a reset, whose number is returned as the client."""
         try:
             line = raw.decode("ascii")
         except UnicodeDecodeError:
@@ -282,6 +304,11 @@ class Driver:
             self.die(2, "line %d: malformed request %r "
                         "(want 'CLIENT OP [TIMEOUT_SECONDS]')" % (lineno, line))
         client_s, op = fields[0], fields[1]
+        if client_s == "reset":
+            if len(fields) != 2 or not CLIENT_RE.match(op):
+                self.die(2, "line %d: malformed reset %r (want 'reset N')"
+                         % (lineno, line))
+            return op, "reset", None
         if not CLIENT_RE.match(client_s):
             self.die(2, "line %d: bad client id %r in %r" % (lineno, client_s, line))
         if op not in self.ops:
@@ -334,7 +361,9 @@ class Driver:
         os._exit(0)
 
     def run(self):
-        self.write_line("lockcheck-driver %d %s" % (PROTOCOL_VERSION, " ".join(self.ops)))
+        self.write_line("lockcheck-driver %d %s%s"
+                        % (PROTOCOL_VERSION, " ".join(self.ops),
+                           " reset" if self.offer_reset else ""))
         stdin = sys.stdin.buffer
         lineno = 0
         while True:
@@ -343,6 +372,12 @@ class Driver:
                 break
             lineno += 1
             client, op, timeout = self.parse(raw, lineno)
+            if op == "reset":
+                if not self.offer_reset:
+                    self.die(2, "line %d: reset, which --no-reset does not offer"
+                             % lineno)
+                self.reset(client, lineno)
+                continue
             self.dispatch(client, op, timeout)
         self.drain_and_exit()
 
@@ -353,9 +388,12 @@ def main(argv=None):
                     % PROTOCOL_VERSION)
     p.add_argument("--lock", choices=list(LOCK_KINDS), default="Lock",
                    help="lock implementation to drive (default: Lock)")
+    p.add_argument("--no-reset", action="store_true",
+                   help="do not offer reset: the harness then starts a "
+                        "process for every history")
     args = p.parse_args(argv)
     try:
-        Driver(args.lock).run()
+        Driver(args.lock, offer_reset=not args.no_reset).run()
     except SystemExit:
         raise
     except BaseException:

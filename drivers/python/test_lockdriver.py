@@ -12,6 +12,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DRIVER = os.path.join(HERE, "lockdriver.py")
 TESTDATA = os.path.join(HERE, "testdata")
 ALL_OPS = "acquire try_acquire acquire_timeout release"
+LOCK_KINDS = ["Lock", "BoundedSemaphore", "Semaphore", "RLock"]
 
 # PATIENT bounds what a test expects to happen (a driver's start-up, its
 # exit). It only bounds a failure, so it is generous: a loaded machine can
@@ -59,16 +60,16 @@ class TestLockDriver(unittest.TestCase):
         self.assertEqual(out, [hello] + ["0 " + a for a in answers])
 
     def test_lock(self):
-        self.check("Lock", "lockcheck-driver 1 %s locked" % ALL_OPS,
+        self.check("Lock", "lockcheck-driver 1 %s locked reset" % ALL_OPS,
                    ["true", "false", "ok", "error", "true", "false", "false", "ok"])
 
     def test_bounded_semaphore(self):
-        self.check("BoundedSemaphore", "lockcheck-driver 1 %s" % ALL_OPS,
+        self.check("BoundedSemaphore", "lockcheck-driver 1 %s reset" % ALL_OPS,
                    ["true", "false", "ok", "error", "true", "false", "false", "ok"])
 
     def test_semaphore(self):
         # The second release "succeeds" and leaves two permits.
-        self.check("Semaphore", "lockcheck-driver 1 %s" % ALL_OPS,
+        self.check("Semaphore", "lockcheck-driver 1 %s reset" % ALL_OPS,
                    ["true", "false", "ok", "ok", "true", "true", "false", "ok"])
 
     def test_locked(self):
@@ -114,8 +115,66 @@ class TestLockDriver(unittest.TestCase):
         self.assertLess(time.monotonic() - t0, 30)
         self.assertIn("blocked", err)
 
+    def test_rlock_is_owned_and_reentrant(self):
+        d = Driver("RLock")
+        for req, want in [("0 acquire", "0 ok"), ("1 release", "1 error"),
+                          ("1 try_acquire", "1 false"), ("0 try_acquire", "0 true"),
+                          ("0 release", "0 ok"), ("0 release", "0 ok"),
+                          ("0 release", "0 error"), ("1 try_acquire", "1 true")]:
+            d.send(req)
+            self.assertEqual(d.recv(), want, req)
+        self.assertEqual(d.close(), 0)
+
+    def test_reset(self):
+        # A reset waits for the requests before it, and gives a fresh lock.
+        for kind in LOCK_KINDS:
+            with self.subTest(kind=kind):
+                # Requests of different clients run concurrently: each
+                # client here is alone between two resets.
+                rc, out, err = run(kind, "0 try_acquire\nreset 1\n1 try_acquire\n"
+                                         "reset 2\n1 release\n")
+                self.assertEqual(rc, 0, err)
+                self.assertTrue(out[0].endswith(" reset"), out[0])
+                release = "ok" if kind == "Semaphore" else "error"
+                self.assertEqual(out[1:], ["0 true", "reset 1", "1 true",
+                                           "reset 2", "1 " + release])
+
+    def test_reset_keeps_client_threads(self):
+        # An RLock held by client 0 before the reset is gone after it, and
+        # client 0 (the same thread) owns the new lock.
+        d = Driver("RLock")
+        d.send("0 acquire")
+        self.assertEqual(d.recv(), "0 ok")
+        d.send("reset 1")
+        self.assertEqual(d.recv(), "reset 1")
+        for req, want in [("1 try_acquire", "1 true"), ("0 release", "0 error"),
+                          ("1 release", "1 ok")]:
+            d.send(req)
+            self.assertEqual(d.recv(), want, req)
+        self.assertEqual(d.close(), 0)
+
+    def test_no_reset(self):
+        p = subprocess.run([sys.executable, DRIVER, "--lock", "Lock", "--no-reset"],
+                           input="0 try_acquire\nreset 1\n", capture_output=True,
+                           text=True, timeout=10)
+        self.assertEqual(p.returncode, 2)
+        self.assertEqual(p.stdout.splitlines()[0],
+                         "lockcheck-driver 1 %s locked" % ALL_OPS)
+        self.assertIn("--no-reset", p.stderr)
+
+    def test_reset_with_a_blocked_client_exits_2(self):
+        d = Driver("Lock")
+        d.send("0 acquire")
+        self.assertEqual(d.recv(), "0 ok")
+        d.send("1 acquire")
+        d.send("reset 1")  # client 1 has no answer: the harness broke the protocol
+        self.assertEqual(d.recv(), "")
+        self.assertEqual(d.p.wait(timeout=30), 2)
+        d.p.stdin.close()
+        d.p.stdout.close()
+
     def test_malformed_input_exits_2(self):
-        for script in ["0 frobnicate\n", "0\n", "\n", "x acquire\n", "007 acquire\n",
+        for script in ["reset\n", "reset x\n", "reset 1 2\n", "reset 01\n","0 frobnicate\n", "0\n", "\n", "x acquire\n", "007 acquire\n",
                        "0 acquire 1\n", "0 acquire_timeout\n",
                        "0 acquire_timeout nan\n", "0  acquire\n",
                        "0 try_acquire\n0 bogus\n"]:
@@ -142,7 +201,7 @@ class TestBrokenTestLocks(unittest.TestCase):
             with self.subTest(kind=kind):
                 rc, out, err = run(kind, "0 try_acquire\n0 try_acquire\n0 release\n0 release\n")
                 self.assertEqual(rc, 0, err)
-                self.assertEqual(out, ["lockcheck-driver 1 %s locked" % ALL_OPS,
+                self.assertEqual(out, ["lockcheck-driver 1 %s locked reset" % ALL_OPS,
                                        "0 true", "0 false", "0 ok", "0 error"])
 
     def test_no_wait_timeout_gives_up_at_once(self):

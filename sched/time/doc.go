@@ -4,7 +4,8 @@
 // (Time, Duration, Location...). In a run, Now, Since and Until read the
 // run's virtual clock (2000-01-01 00:00:00 UTC at the start of every run),
 // and Sleep, After, Tick, NewTimer, NewTicker and AfterFunc wait on it: it
-// advances only when no goroutine can run, to the earliest timer, so
+// advances to the earliest timer when no goroutine can run, or when the
+// run's Strategy chooses to fire that timer first (see sched.Schedule), so
 // timeouts fire deterministically and at once. Outside a run everything is
 // the real package.
 package time

@@ -12,6 +12,7 @@ type Frame struct {
 	Chosen      int // index in Options
 	Preemptible bool
 	Budget      int
+	Strict      bool // every option but the default costs one (see sched.ExploreOptions.Strict)
 }
 
 // Cost is the number of preemptions that taking option j costs: a switch
@@ -19,7 +20,7 @@ type Frame struct {
 // never the default rule's: it always counts, so a ticker cannot make the
 // search infinite).
 func (f Frame) Cost(j int) int {
-	if !f.Case && j > 0 && (f.Preemptible || f.Options[j] == TimerG) {
+	if j > 0 && (f.Strict || !f.Case && (f.Preemptible || f.Options[j] == TimerG)) {
 		return 1
 	}
 	return 0
@@ -35,6 +36,8 @@ type DFS struct {
 	pos      int
 	used     int
 	Diverged bool // a prefix choice point did not match: the code is not deterministic
+	Strict   bool // every choice off the default costs one
+	Timers   bool // also offer the timer choice (TimerG): fire the earliest pending timer while goroutines can run
 }
 
 // NewDFS returns the strategy following prefix.
@@ -44,16 +47,21 @@ func NewDFS(prefix []Frame) *DFS { return &DFS{prefix: prefix} }
 func (s *DFS) Begin() { s.Frames, s.pos, s.used, s.Diverged = s.Frames[:0], 0, 0, false }
 
 func (s *DFS) choose(isCase bool, opts []int, preemptible bool) int {
+	return s.chooseFrame(Frame{Case: isCase, Options: opts, Preemptible: preemptible})
+}
+
+func (s *DFS) chooseFrame(f Frame) int {
+	isCase, opts, preemptible := f.Case, f.Options, f.Preemptible
 	idx := 0
 	if s.pos < len(s.prefix) {
-		f := s.prefix[s.pos]
-		if f.Case == isCase && slices.Equal(f.Options, opts) {
-			idx = f.Chosen
+		p := s.prefix[s.pos]
+		if p.Case == isCase && slices.Equal(p.Options, opts) {
+			idx = p.Chosen
 		} else {
 			s.Diverged = true
 		}
 	}
-	f := Frame{Case: isCase, Options: opts, Chosen: idx, Preemptible: preemptible, Budget: s.used}
+	f = Frame{Case: isCase, Options: opts, Chosen: idx, Preemptible: preemptible, Budget: s.used, Strict: s.Strict}
 	s.used += f.Cost(idx)
 	s.Frames = append(s.Frames, f)
 	s.pos++
@@ -62,6 +70,9 @@ func (s *DFS) choose(isCase bool, opts []int, preemptible bool) int {
 
 // PickG implements Strategy.
 func (s *DFS) PickG(_ int, cands []int, def int, preemptible bool) int {
+	if !s.Timers && len(cands) > 1 && cands[len(cands)-1] == TimerG {
+		cands = cands[:len(cands)-1] // timer races are opt-in: time moves only when nothing can run
+	}
 	if len(cands) == 1 {
 		return cands[0]
 	}

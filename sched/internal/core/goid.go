@@ -26,8 +26,13 @@ func goid() int64 {
 // without reading the goroutine id.
 var active atomic.Int32
 
-// managed maps the goroutine id of every managed goroutine to its record.
-var managed sync.Map // int64 -> *G
+// managed maps the goroutine id of every managed goroutine to its record;
+// byG maps the address of its runtime record (getg), which is much cheaper
+// to read than the id, where the architecture has getg (fastG).
+var (
+	managed sync.Map // int64 -> *G
+	byG     sync.Map // uintptr -> *G
+)
 
 // Me returns the record of the calling goroutine when it is managed by a
 // run in progress, nil otherwise (then the caller performs the real
@@ -36,7 +41,13 @@ func Me() *G {
 	if active.Load() == 0 {
 		return nil
 	}
-	v, ok := managed.Load(goid())
+	var v any
+	var ok bool
+	if fastG {
+		v, ok = byG.Load(getg())
+	} else {
+		v, ok = managed.Load(goid())
+	}
 	if !ok {
 		return nil
 	}

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -320,6 +321,11 @@ func (r *run) start(f func(), daemon bool) bool {
 		r.mu.Unlock()
 		managed.Store(id, g)
 		defer managed.Delete(id)
+		if fastG {
+			gp := getg()
+			byG.Store(gp, g)
+			defer byG.Delete(gp)
+		}
 		defer g.exit()
 		f()
 	}()
@@ -565,8 +571,10 @@ func (r *run) idle() bool {
 	r.mu.Unlock()
 	id := goid() // the caller may be unmanaged (Run's starter): Now and NextTimer find the run
 	idlers.Store(id, r)
+	idling.Add(1)
 	fs := r.cfg.Idle()
 	idlers.Delete(id)
+	idling.Add(-1)
 	r.mu.Lock()
 	if r.over {
 		return false
@@ -770,8 +778,12 @@ func (h *timerHeap) Pop() any {
 }
 
 // idlers maps the goroutine id of a goroutine calling Config.Idle to its
-// run, for Now and NextTimer.
-var idlers sync.Map // int64 -> *run
+// run, for Now and NextTimer; idling counts them, so that other callers
+// need not read their goroutine id.
+var (
+	idlers sync.Map // int64 -> *run
+	idling atomic.Int32
+)
 
 // current returns the run the calling goroutine belongs to: a managed
 // goroutine's, or the run whose Config.Idle it is calling; nil otherwise.
@@ -779,11 +791,13 @@ func current() *run {
 	if active.Load() == 0 {
 		return nil
 	}
-	id := goid()
-	if v, ok := managed.Load(id); ok {
-		return v.(*G).r
+	if g := Me(); g != nil {
+		return g.r
 	}
-	if v, ok := idlers.Load(id); ok {
+	if idling.Load() == 0 {
+		return nil
+	}
+	if v, ok := idlers.Load(goid()); ok {
 		return v.(*run)
 	}
 	return nil

@@ -187,6 +187,15 @@ type Replay struct {
 	i       int
 }
 
+// rank orders the choices of one step as the scheduler asks for them: the
+// goroutine (or the timer choice), then the select case.
+func rank(c Choice) int {
+	if c.Case {
+		return 2
+	}
+	return 1
+}
+
 // NewReplay returns the strategy forcing choices.
 func NewReplay(choices []Choice) *Replay {
 	c := slices.Clone(choices)
@@ -194,7 +203,7 @@ func NewReplay(choices []Choice) *Replay {
 		if c[i].Step != c[j].Step {
 			return c[i].Step < c[j].Step
 		}
-		return !c[i].Case && c[j].Case
+		return rank(c[i]) < rank(c[j])
 	})
 	return &Replay{choices: c}
 }
@@ -203,10 +212,18 @@ func NewReplay(choices []Choice) *Replay {
 func (s *Replay) Begin() { s.i = 0 }
 
 func (s *Replay) next(step int, isCase bool) (int, bool) {
-	for s.i < len(s.choices) && (s.choices[s.i].Step < step || s.choices[s.i].Step == step && isCase && !s.choices[s.i].Case) {
+	want := 1
+	if isCase {
+		want = 2
+	}
+	return s.nextRank(step, want)
+}
+
+func (s *Replay) nextRank(step, want int) (int, bool) {
+	for s.i < len(s.choices) && (s.choices[s.i].Step < step || s.choices[s.i].Step == step && rank(s.choices[s.i]) < want) {
 		s.i++
 	}
-	if s.i < len(s.choices) && s.choices[s.i].Step == step && s.choices[s.i].Case == isCase {
+	if s.i < len(s.choices) && s.choices[s.i].Step == step && rank(s.choices[s.i]) == want {
 		n := s.choices[s.i].N
 		s.i++
 		return n, true
