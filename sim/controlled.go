@@ -163,21 +163,26 @@ func (r *run) withTimeout(ctx context.Context, d time.Duration) (context.Context
 
 // mayWait reports whether the operation in sl may legitimately wait for
 // ever: a blocking acquire, or an acquire_context whose context is never
-// cancelled. It is the one predicate that decides when the harness steps in
-// (a rule that also counts timed waiters with time left belongs here).
+// cancelled.
 func mayWait(sl *slot) bool { return sl.bound.IsZero() }
 
-// waitsForRelease reports whether the operation in sl counts, at the virtual time
-// now, as a waiter for the rescue rule of the controlled watchdog: it may
-// wait for ever (mayWait), or it is a timed or cancellable acquire whose
-// bound is still ahead (with time left, it waits for a release as a
-// blocking one does).
-func waitsForRelease(sl *slot, now time.Time) bool {
+// waitsForRelease reports whether the operation in sl counts, at the
+// virtual time now, as a waiter for the rescue rule of the controlled
+// watchdog, by the same rule as in stress mode: it may wait for ever
+// (mayWait), or it is a timed or cancellable acquire with time left
+// (hasTimeLeft: more than one and a half stuck timeouts). A shorter timed
+// waiter is bounded: virtual time moves to its timer instead, so that its
+// timeout, not a release, ends it (as it does for a lock whose bug is in
+// what a timeout leaves behind).
+func waitsForRelease(sl *slot, now time.Time, stuck time.Duration) bool {
+	if sl.self {
+		return false // the holder of an owned lock waits for no release
+	}
 	if mayWait(sl) {
 		return true
 	}
 	k := sl.step.Kind
-	return (k == model.AcquireTimeout || k == model.AcquireContext) && sl.bound.After(now)
+	return (k == model.AcquireTimeout || k == model.AcquireContext) && hasTimeLeft(sl.bound, now, stuck)
 }
 
 // stuckTimeLeft applies the rule of progress with time left in a controlled
@@ -406,7 +411,7 @@ func (r *run) idle() []func() {
 			continue
 		}
 		k := c.cur.Load()
-		if k == 0 || !waitsForRelease(&c.slots[k-1], now) {
+		if k == 0 || !waitsForRelease(&c.slots[k-1], now, r.cfg.stuck) {
 			return nil // a bounded operation waits: virtual time moves to its timer, else the run ends stuck
 		}
 		waiting = append(waiting, c)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -66,6 +67,15 @@ func WithFreeSwitches() Option { return func(c *config) { c.freeSwitches = true 
 // and races between a timeout and a release, a hand-off or a wake-up are
 // not explored.
 func WithTimerRaces() Option { return func(c *config) { c.timerRaces = true } }
+
+// WithLongTimeouts adds to the steps of exhaustive scenarios (Alphabet) an
+// acquire_timeout whose timeout is long (4 stuck timeouts) enough for the
+// watchdog to judge a timed waiter with time left, the real-time promise
+// that a timed waiter proceeds when the lock is released (see
+// docs/semantics.md). It costs a letter of the alphabet (a third more
+// scenarios of 3 operations), and more schedules for locks whose timed
+// waiters park, so it is off by default.
+func WithLongTimeouts() Option { return func(c *config) { c.longTimeouts = true } }
 
 // ExhaustiveEnv is the environment variable that turns every Check of a
 // test binary built by `lockcheck test` into an exhaustive exploration:
@@ -341,7 +351,7 @@ func exploreLock(newLock func() Lock, clients, ops int, opts []Option) (*Explora
 	controlled, reason := chooseMode(cfg, probe.Client(0))
 	s.fp = fingerprint(probe.Client(0))
 	_ = probe.Close()
-	e := &Exploration{Clients: clients, Ops: ops, Preemptions: cfg.preemptions, FreeSwitches: cfg.freeSwitches, TimerRaces: cfg.timerRaces, Alphabet: Alphabet(s.kinds),
+	e := &Exploration{Clients: clients, Ops: ops, Preemptions: cfg.preemptions, FreeSwitches: cfg.freeSwitches, TimerRaces: cfg.timerRaces, Alphabet: s.alphabet(),
 		Mode: "stress", ModeReason: reason}
 	if !controlled {
 		if e.ModeReason == "" {
@@ -469,4 +479,13 @@ func (f *Failure) Goroutine(g int) string {
 		return "harness"
 	}
 	return fmt.Sprintf("goroutine %d", g)
+}
+
+// alphabet is Alphabet of the lock's kinds, with WithLongTimeouts' step.
+func (s *search) alphabet() []Step {
+	a := Alphabet(s.kinds)
+	if s.cfg.longTimeouts && slices.Contains(s.kinds, model.AcquireTimeout) {
+		a = append(a, Step{Kind: model.AcquireTimeout, Timeout: longDelay(s.cfg.stuck)})
+	}
+	return a
 }

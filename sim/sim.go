@@ -172,6 +172,7 @@ type config struct {
 	preemptions     int           // the preemption bound of an exhaustive exploration (see exhaustive.go)
 	freeSwitches    bool          // exhaustive: only preemptions proper count against the bound
 	timerRaces      bool          // exhaustive: timers may fire while goroutines can run
+	longTimeouts    bool          // exhaustive: a long acquire_timeout in the alphabet
 }
 
 // Option configures Check and Run.
