@@ -85,6 +85,9 @@ type ctlState struct {
 	marker   schedatomic.Int64
 	marks    []markRec    // the boundaries marked, in the order of their steps
 	frozen   []history.Op // the history when a waiter was judged stuck with time left (the run then winds down)
+	suspect  *Failure     // a waiter seemed stuck with time left (stuckTimeLeft), not yet confirmed
+	suspH    []history.Op // the history then
+	suspP    int64        // the clients' progress then
 }
 
 // markRec is an operation boundary marked in a controlled run.
@@ -188,9 +191,10 @@ func waitsForRelease(sl *slot, now time.Time, stuck time.Duration) bool {
 // every running client waiting. A timed waiter with time left at now
 // (hasTimeLeft), when a timer is pending and none before its bound
 // (sched.NextTimer), can only sit out its timeout on the free lock: the
-// run is stuck, the
-// failure recorded as the run's contract failure with the history as it
-// is now (the run then winds down: clients stop between steps).
+// run is suspected stuck, with the history as it is now, and the failure
+// is recorded as the run's contract failure (the run then winds down:
+// clients stop between steps) when the waiter does fail at its bound with
+// no progress in between (confirmTimeLeft).
 func (r *run) stuckTimeLeft(waiting, timed []*client, now time.Time) {
 	next, pending := sched.NextTimer()
 	var stuck []*client
@@ -206,10 +210,31 @@ func (r *run) stuckTimeLeft(waiting, timed []*client, now time.Time) {
 	f := r.stuckFailure(r.controlledStuckReason(waiting)+timeLeft(stuck, now)+
 		"; nothing could happen before its timeout", waiting)
 	r.markTimeLeft(f, stuck)
+	w := r.ctl
+	if w.suspect == nil {
+		w.suspect, w.suspH, w.suspP = f, r.snapshot(), r.progress.Load()
+	}
+}
+
+// confirmTimeLeft turns the suspicion of stuckTimeLeft into the run's
+// failure when a waiter's timed or cancellable acquire (client c's step s,
+// ok its result, true for a panic) fails with no progress of any client
+// since the suspicion: the waiter did sit out its time on the free lock.
+// The suspicion is only that: "nothing can run" at idle includes
+// goroutines the scheduler parked as spinners (a goroutine that read the
+// same value twice in a row), which run again once virtual time moves, and
+// may then take the free lock (lock.Lock's spin loop reads the lock word
+// twice before its compare-and-swap); their progress clears it (idle).
+func (r *run) confirmTimeLeft(c *client, s Step, ok bool) {
+	w := r.ctl
+	if w == nil || w.suspect == nil || c == r.harness || ok ||
+		s.Kind != model.AcquireTimeout && s.Kind != model.AcquireContext || r.progress.Load() != w.suspP {
+		return
+	}
 	r.mu.Lock()
 	if r.contract == nil {
-		r.contract = f
-		r.ctl.frozen = r.snapshot()
+		r.contract = w.suspect
+		w.frozen = w.suspH
 	}
 	r.mu.Unlock()
 	r.cancel()
@@ -367,6 +392,7 @@ func (r *run) idle() []func() {
 	}
 	if p := r.progress.Load(); p != w.last {
 		w.last, w.rescued, w.rescue = p, false, nil
+		w.suspect, w.suspH = nil, nil
 	}
 	if r.active.Load() == 0 {
 		if w.probing || r.harness.cur.Load() != 0 {

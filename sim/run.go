@@ -351,6 +351,7 @@ func (r *run) do(c *client, s Step, offset int) {
 		r.held.Add(1)
 	}
 	r.noteHold(c, s, ok)
+	r.confirmTimeLeft(c, s, ok || panicked)
 	c.n.Store(k + 1)
 	c.cur.Store(0)
 	if c != r.harness {

@@ -57,6 +57,7 @@ func TestPower(t *testing.T) {
 		var times []time.Duration
 		var hists []int
 		caught, right := 0, 0
+		mode := ""
 		for range runs {
 			// No minimization: the search stops at the first failure,
 			// so Elapsed and Histories measure the search alone (plus
@@ -67,6 +68,7 @@ func TestPower(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			mode = rep.Mode
 			times = append(times, rep.Elapsed)
 			hists = append(hists, rep.Histories)
 			if rep.Failure != nil {
@@ -83,7 +85,7 @@ func TestPower(t *testing.T) {
 		line := fmt.Sprintf("| %s | %s | %d/%d | %d/%d | %v | %v | %d | %d |", e.Name, short(e.Expect), caught, runs, right, caught,
 			median(times).Round(time.Millisecond), times[len(times)-1].Round(time.Millisecond), median(hists), hists[len(hists)-1])
 		t.Log(line)
-		t.Logf("%s: times %v", e.Name, roundAll(times))
+		t.Logf("%s: mode %s, times %v", e.Name, mode, roundAll(times))
 		table.WriteString(line + "\n")
 	}
 	t.Logf("GOMAXPROCS=%d, %d runs each, budget %v:\n%s", runtime.GOMAXPROCS(0), runs, budget, table.String())

@@ -129,7 +129,9 @@ func TestCorrect(t *testing.T) {
 // must pass every time. A broken lock must never be reported for the wrong
 // reason; a run that misses its bug within the budget is counted, not
 // failed (the harness is a random search). LOCKCHECK_SOAK_RUNS overrides
-// the 20; LOCKCHECK_ZOO=name,name restricts the locks.
+// the 20; LOCKCHECK_ZOO=name,name restricts the locks;
+// LOCKCHECK_SOAK_SHRINK=10s bounds minimization as the default options do
+// (0.5s otherwise).
 func TestSoak(t *testing.T) {
 	if os.Getenv("LOCKCHECK_SOAK") != "1" {
 		t.Skip("set LOCKCHECK_SOAK=1 to soak")
@@ -144,8 +146,12 @@ func TestSoak(t *testing.T) {
 			var hist int
 			var elapsed time.Duration
 			counts := map[sim.FailureKind]int{}
+			var size sizes
+			mode := ""
 			for i := range runs {
-				rep := run(t, e)
+				rep := run(t, e, soakShrink(t)...)
+				mode = rep.Mode
+				size.add(rep.Failure)
 				hist += rep.Histories
 				elapsed += rep.Elapsed
 				counts[kindOf(rep)]++
@@ -170,8 +176,12 @@ func TestSoak(t *testing.T) {
 			if e.Correct {
 				verb = "passed"
 			}
-			t.Logf("SOAK %-22s %s %d/%d (outcomes %v; %d histories, %v in all)", e.Name, verb, good, runs, counts,
-				hist, elapsed.Round(time.Millisecond))
+			t.Logf("SOAK %-22s %s %d/%d (outcomes %v; %d histories, %v in all; mode %s)", e.Name, verb, good, runs, counts,
+				hist, elapsed.Round(time.Millisecond), mode)
+			if len(size.clients) > 0 {
+				t.Logf("SOAK %-22s counterexample: clients %s, preemptions %s (median/max); more than 3 clients in %d of %d", e.Name,
+					medMax(size.clients), medMax(size.preemptions), size.over(3), len(size.clients))
+			}
 		})
 	}
 }
