@@ -166,25 +166,6 @@ func (r *run) withTimeout(ctx context.Context, d time.Duration) (context.Context
 // cancelled.
 func mayWait(sl *slot) bool { return sl.bound.IsZero() }
 
-// waitsForRelease reports whether the operation in sl counts, at the
-// virtual time now, as a waiter for the rescue rule of the controlled
-// watchdog, by the same rule as in stress mode: it may wait for ever
-// (mayWait), or it is a timed or cancellable acquire with time left
-// (hasTimeLeft: more than one and a half stuck timeouts). A shorter timed
-// waiter is bounded: virtual time moves to its timer instead, so that its
-// timeout, not a release, ends it (as it does for a lock whose bug is in
-// what a timeout leaves behind).
-func waitsForRelease(sl *slot, now time.Time, stuck time.Duration) bool {
-	if sl.self {
-		return false // the holder of an owned lock waits for no release
-	}
-	if mayWait(sl) {
-		return true
-	}
-	k := sl.step.Kind
-	return (k == model.AcquireTimeout || k == model.AcquireContext) && hasTimeLeft(sl.bound, now, stuck)
-}
-
 // stuckTimeLeft applies the rule of progress with time left in a controlled
 // run (see the top of this file): called by idle after the harness's rescue
 // release, with no progress of a client since, nothing able to run, and

@@ -56,6 +56,17 @@ func hasTimeLeft(bound, now time.Time, stuck time.Duration) bool {
 	return bound.IsZero() || bound.Sub(now) > stuck+stuck/2
 }
 
+// waitsForRelease reports whether the operation in sl counts, at now, as
+// a waiter that only a release lets proceed: the one rule of both
+// watchdogs (stress and controlled) for when the harness steps in. It may
+// wait for ever, or it is a timed or cancellable acquire with time left
+// (hasTimeLeft); every other operation's bound is its call. A shorter timed
+// waiter is bounded: its timeout, not a release, ends it. The holder of an
+// owned, non-reentrant lock waits for no release (only it could make one).
+func waitsForRelease(sl *slot, now time.Time, stuck time.Duration) bool {
+	return !sl.self && hasTimeLeft(sl.bound, now, stuck)
+}
+
 // gaveUpEarly returns the broken promise, or "" if there is none, of a
 // step that returned ok after being called at called and returning at
 // returned: an acquire_timeout(d), d > 0, that failed before d elapsed.

@@ -315,7 +315,7 @@ func (r *run) do(c *client, s Step, offset int) {
 	r.ownedBound(c, s, sl, now)
 	sl.op.Call = r.clock.Add(1)
 	c.cur.Store(k + 1)
-	parks := c != r.harness && !sl.self && hasTimeLeft(sl.bound, now, r.cfg.stuck)
+	parks := c != r.harness && waitsForRelease(sl, now, r.cfg.stuck)
 	if c != r.harness {
 		r.progress.Add(1)
 	}
@@ -463,7 +463,7 @@ func (r *run) watch(allDone <-chan struct{}) *Failure {
 			switch {
 			case k == 0:
 				busy = busy || !c.done.Load()
-			case !c.slots[k-1].self && hasTimeLeft(c.slots[k-1].bound, now, stuckAfter):
+			case waitsForRelease(&c.slots[k-1], now, stuckAfter):
 				waiting = append(waiting, c)
 			case now.Sub(c.slots[k-1].bound) >= stuckAfter:
 				overdue = append(overdue, c)
